@@ -1,0 +1,3 @@
+from bakso_tui.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The data layer: models, engine and sessions, migrations. No Textual here."""

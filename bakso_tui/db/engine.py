@@ -1,0 +1,128 @@
+"""Engine and sessions for SQLite and PostgreSQL.
+
+`Database.read()` and `Database.write()` are the only ways the rest of the
+program opens a transaction. On SQLite a write transaction starts with
+``BEGIN IMMEDIATE``: it takes the write lock up front, so two writers queue
+behind ``busy_timeout`` instead of failing half-way with "database is locked".
+On PostgreSQL both are ordinary READ COMMITTED transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bakso_tui.locale import t
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message is one line for the user."""
+
+
+SQLITE_BUSY_MS = 30_000
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise DatabaseError(t("db.bad_url", url=url)) from None
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise DatabaseError(t("db.unsupported", url=_safe(url)))
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+            raise DatabaseError(t("db.driver", url=_safe(url)))
+        self.dialect = parsed.get_backend_name()
+        try:
+            if self.dialect == "sqlite":
+                self.engine = self._sqlite_engine(parsed, echo)
+            else:
+                self.engine = create_engine(
+                    parsed,
+                    echo=echo,
+                    pool_size=pool_size,
+                    max_overflow=pool_size,
+                    pool_pre_ping=True,
+                    connect_args={"connect_timeout": 5, "application_name": "bakso"},
+                )
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise DatabaseError(t("db.bad_url", url=_safe(url)) + f" ({exc})") from None
+        if self.dialect == "sqlite":
+            self.write_engine = self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        else:
+            self.write_engine = self.engine
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @staticmethod
+    def _sqlite_engine(parsed, echo: bool) -> Engine:
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_MS / 1000}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            # We issue BEGIN ourselves (below): the driver must not.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+            if database and database != ":memory:":
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+        return engine
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def check(self) -> None:
+        """Connect once; raise `DatabaseError` with one clear line if we cannot."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except (OperationalError, ProgrammingError) as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseError(
+                t("db.unreachable", url=_safe(self.url), reason=reason)
+            ) from None
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._write() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def safe_url(self) -> str:
+        return _safe(self.url)

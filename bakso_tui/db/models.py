@@ -1,0 +1,304 @@
+"""The schema, as SQLAlchemy 2 typed models: one schema for SQLite and PostgreSQL.
+
+Changes to this file go with an Alembic migration in ``db/migrations/versions``;
+``tests/test_migrations.py`` checks that the migrations and these models agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bakso_tui.db.types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite: autoincrement on both.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Meta(Base):
+    """Facts about the database itself (for example, that `bakso demo` made it)."""
+
+    __tablename__ = "bakso_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Kecamatan(Base):
+    __tablename__ = "kecamatan"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)  # 52.03.01
+    name: Mapped[str] = mapped_column(String(100))
+
+    villages: Mapped[list[Village]] = relationship(back_populates="kecamatan")
+
+
+class Village(Base):
+    """A desa (2xxx), kelurahan (1xxx) or desa adat (3xxx) the office serves."""
+
+    __tablename__ = "village"
+
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)  # 52.03.01.2001
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # desa | kelurahan | desa_adat
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("kecamatan.code"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    kecamatan: Mapped[Kecamatan] = relationship(back_populates="villages")
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # verifier | supervisor | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Service(Base):
+    """One service of the catalogue (synced from ``data/services.toml``)."""
+
+    __tablename__ = "service"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    needs_recording: Mapped[bool] = mapped_column(Boolean, default=False)
+    service_days: Mapped[int] = mapped_column(SmallInteger)
+    outputs: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    requirements: Mapped[list[Requirement]] = relationship(
+        back_populates="service", order_by="Requirement.position"
+    )
+
+
+class Requirement(Base):
+    __tablename__ = "requirement"
+
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    mandatory: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(SmallInteger)
+
+    service: Mapped[Service] = relationship(back_populates="requirements")
+
+
+class ReasonCode(Base):
+    """Why a submission was returned or rejected (synced from ``data/reasons.toml``)."""
+
+    __tablename__ = "reason_code"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    applies_to: Mapped[list[Any]] = mapped_column(default=list)  # ["return", "reject"]
+    needs_text: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Submission(Base):
+    """One request from a village for one resident's service (a *pengajuan*)."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        UniqueConstraint("village_code", "external_id", name="uq_submission_village_external"),
+        # The queue's work order: priority residents first, then oldest.
+        Index("ix_submission_queue", "state", "priority_rank", "submitted_at", "id"),
+        Index("ix_submission_state_due", "state", "due_at"),
+        Index("ix_submission_service_nik", "service_id", "applicant_nik"),
+        Index(
+            "ix_submission_name_key",
+            "name_key",
+            postgresql_ops={"name_key": "text_pattern_ops"},
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    village_code: Mapped[str] = mapped_column(ForeignKey("village.code"), index=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id"))
+    state: Mapped[str] = mapped_column(String(24), default="diajukan")
+
+    # Priority residents (lansia, disabilitas, ...) go first: rank 0, else 1.
+    priority_rank: Mapped[int] = mapped_column(SmallInteger, default=1)
+    priority_reasons: Mapped[list[Any]] = mapped_column(default=list)
+
+    # Flags beside the state.
+    possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    nik_mismatch: Mapped[bool] = mapped_column(Boolean, default=False)
+    nik_problems: Mapped[list[Any]] = mapped_column(default=list)
+    resubmission_of_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+
+    applicant_nik: Mapped[str] = mapped_column(String(16), index=True)
+    applicant_kk: Mapped[str] = mapped_column(String(16), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # upper-cased, for prefix search
+    applicant_birth_date: Mapped[date] = mapped_column(Date)
+    applicant_sex: Mapped[str] = mapped_column(String(1))  # L | P
+    applicant_address: Mapped[str] = mapped_column(Text, default="")
+    subjects: Mapped[list[Any]] = mapped_column(default=list)
+
+    operator_name: Mapped[str] = mapped_column(String(200))
+    operator_phone: Mapped[str] = mapped_column(String(32), default="")
+    manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    submitted_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # The claim lease: who holds it, until when, and the fencing token that a
+    # decision must present (a lease lost and re-taken bumps the token).
+    claim_holder_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    claim_expires_at: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    village: Mapped[Village] = relationship()
+    service: Mapped[Service] = relationship()
+    claim_holder: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission", order_by="Attachment.id"
+    )
+    documents: Mapped[list[IssuedDocument]] = relationship(
+        back_populates="submission", order_by="IssuedDocument.id"
+    )
+
+
+class Blob(Base):
+    """Attachment content, addressed by its sha256.
+
+    ``data`` holds the bytes when the store is the database (the default);
+    with a directory store it is NULL and the file lives at ``<dir>/ab/cdef…``.
+    """
+
+    __tablename__ = "blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A scanned file of a submission, matched to a requirement of its service."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["service_id", "requirement_id"],
+            ["requirement.service_id", "requirement.id"],
+            name="fk_attachment_requirement",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    service_id: Mapped[str] = mapped_column(String(48))
+    requirement_id: Mapped[str] = mapped_column(String(48))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(SmallInteger, default=1)
+    info: Mapped[dict[str, Any]] = mapped_column(default=dict)  # page sizes, images, ...
+    problems: Mapped[list[Any]] = mapped_column(default=list)
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+
+class IssuedDocument(Base):
+    """A document a submission produces (a birth gives akta, KK and KIA)."""
+
+    __tablename__ = "issued_document"
+    __table_args__ = (Index("ix_issued_document_state_village", "state", "village_code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("village.code"))
+    kind: Mapped[str] = mapped_column(String(48))
+    state: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="documents")
+
+
+class Decision(Base):
+    __tablename__ = "decision"
+    __table_args__ = (Index("ix_decision_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(16))  # approve | return | reject
+    reason_code: Mapped[str | None] = mapped_column(ForeignKey("reason_code.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User] = relationship()
+    submission: Mapped[Submission] = relationship()
+
+
+class AuditEntry(Base):
+    """The append-only audit log. Each row carries the hash of the one before.
+
+    No code path updates or deletes a row; triggers refuse it on both databases.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str | None] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
