@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -36,6 +37,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+OPEN_SQL = "state IN ('diajukan', 'diverifikasi')"
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite: autoincrement on both.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -139,8 +142,16 @@ class Submission(Base):
     __tablename__ = "submission"
     __table_args__ = (
         UniqueConstraint("village_code", "external_id", name="uq_submission_village_external"),
-        # The queue's work order: priority residents first, then oldest.
-        Index("ix_submission_queue", "state", "priority_rank", "submitted_at", "id"),
+        # The queue's work order (priority residents first, then oldest), over
+        # open submissions only: a partial index on both databases.
+        Index(
+            "ix_submission_queue",
+            "priority_rank",
+            "submitted_at",
+            "id",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
         Index("ix_submission_state_due", "state", "due_at"),
         Index("ix_submission_service_nik", "service_id", "applicant_nik"),
         Index(

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 import bakso_tui.db.types
 
+OPEN_SQL = "state IN ('diajukan', 'diverifikasi')"
+
 
 revision = '0001'
 down_revision = None
@@ -195,7 +197,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_submission_applicant_nik'), ['applicant_nik'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_claim_holder_id'), ['claim_holder_id'], unique=False)
         batch_op.create_index('ix_submission_name_key', ['name_key'], unique=False, postgresql_ops={'name_key': 'text_pattern_ops'})
-        batch_op.create_index('ix_submission_queue', ['state', 'priority_rank', 'submitted_at', 'id'], unique=False)
+        batch_op.create_index(
+            'ix_submission_queue', ['priority_rank', 'submitted_at', 'id'], unique=False,
+            postgresql_where=sa.text(OPEN_SQL), sqlite_where=sa.text(OPEN_SQL),
+        )
         batch_op.create_index('ix_submission_service_nik', ['service_id', 'applicant_nik'], unique=False)
         batch_op.create_index('ix_submission_state_due', ['state', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_village_code'), ['village_code'], unique=False)

@@ -1,0 +1,64 @@
+"""Working days of the office: weekends, national holidays and cuti bersama.
+
+Holidays come from the `holidays` package (``country_holidays("ID",
+categories=("public", "government"))``: "government" holds the cuti bersama
+days). Times are the office's local time, WITA (Asia/Makassar) for Lombok.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+OFFICE_TZ = ZoneInfo("Asia/Makassar")
+
+
+@lru_cache(maxsize=32)
+def _holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays(
+        "ID", categories=("public", "government"), years=year, language="id"
+    )
+
+
+def holiday_name(day: date) -> str | None:
+    return _holidays(day.year).get(day)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def next_working_day(day: date) -> date:
+    day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def add_working_days(day: date, n: int) -> date:
+    """The n-th working day after `day` (n >= 0; 0 is `day` itself if it is one)."""
+    if n == 0:
+        return day if is_working_day(day) else next_working_day(day)
+    for _ in range(n):
+        day = next_working_day(day)
+    return day
+
+
+def due_at(received: datetime, service_days: int) -> datetime:
+    """When the service time of a submission received at `received` runs out.
+
+    The limit is the end of the `service_days`-th working day after the day of
+    receipt (office time): a file received on Friday with one service day is due
+    by the end of Monday, or of Tuesday if Monday is a holiday.
+    """
+    local_day = received.astimezone(OFFICE_TZ).date()
+    last_day = add_working_days(local_day, service_days)
+    end = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=OFFICE_TZ)
+    return end.astimezone(UTC)
+
+
+def office_today(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(OFFICE_TZ).date()

@@ -1,0 +1,222 @@
+"""The verification queue as the screens see it: keyset pages of plain rows.
+
+Open submissions (queued or claimed) in work order: priority residents first,
+then the oldest. A page is fetched with ``limit + 1`` rows to know whether
+more follow, and the next page starts after the last row's key; never OFFSET,
+never the whole queue. The work order is served by the partial index
+``ix_submission_queue`` on both databases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from bakso_tui.db.models import Kecamatan, Service, Submission, User, Village
+from bakso_tui.db.types import utcnow
+from bakso_tui.domain.users import Actor, Permission, require
+from bakso_tui.domain.workflow import OPEN_STATES, Flag
+
+QueueKey = tuple[int, datetime, int]  # (priority_rank, submitted_at, id)
+
+_DIGITS = re.compile(r"^\d{1,16}$")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    service_id: str | None = None
+    kecamatan_code: str | None = None
+    village_code: str | None = None
+    flag: str | None = None  # a Flag value
+    min_age_days: int | None = None
+    search: str | None = None  # NIK, KK number, name prefix or submission number
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    number: str
+    state: str
+    submitted_at: datetime
+    due_at: datetime
+    village_code: str
+    village_name: str
+    kecamatan_name: str
+    service_id: str
+    service_name: str
+    applicant_name: str
+    applicant_nik: str
+    priority_reasons: tuple[str, ...]
+    flags: tuple[str, ...]
+    claim_holder: str | None
+    key: QueueKey
+
+    def age(self, now: datetime) -> timedelta:
+        return now - self.submitted_at
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow] = field(default_factory=list)
+    has_more: bool = False
+
+    @property
+    def next_key(self) -> QueueKey | None:
+        return self.rows[-1].key if self.rows else None
+
+
+def _flags(sub_priority: int, dup: bool, nik_bad: bool, due_at: datetime, now: datetime):
+    flags = []
+    if sub_priority == 0:
+        flags.append(Flag.PRIORITY.value)
+    if due_at < now:
+        flags.append(Flag.PAST_SLA.value)
+    if dup:
+        flags.append(Flag.POSSIBLE_DUPLICATE.value)
+    if nik_bad:
+        flags.append(Flag.NIK_MISMATCH.value)
+    return tuple(flags)
+
+
+def _search_clause(term: str):
+    term = term.strip()
+    if _DIGITS.match(term):
+        if len(term) == 16:
+            return or_(Submission.applicant_nik == term, Submission.applicant_kk == term)
+        return or_(
+            Submission.applicant_nik.startswith(term, autoescape=True),
+            Submission.number.startswith(term, autoescape=True),
+        )
+    if term.upper().startswith("BKS"):
+        return Submission.number.startswith(term.upper(), autoescape=True)
+    return Submission.name_key.startswith(name_key(term), autoescape=True)
+
+
+def name_key(name: str) -> str:
+    """The form of a name used for prefix search: upper case, single spaces."""
+    return " ".join(name.upper().split())
+
+
+def _filtered(stmt: Select, filters: QueueFilter, now: datetime) -> Select:
+    if filters.service_id:
+        stmt = stmt.where(Submission.service_id == filters.service_id)
+    if filters.village_code:
+        stmt = stmt.where(Submission.village_code == filters.village_code)
+    elif filters.kecamatan_code:
+        stmt = stmt.where(Village.kecamatan_code == filters.kecamatan_code)
+    if filters.min_age_days:
+        stmt = stmt.where(Submission.submitted_at <= now - timedelta(days=filters.min_age_days))
+    if filters.flag == Flag.PRIORITY:
+        stmt = stmt.where(Submission.priority_rank == 0)
+    elif filters.flag == Flag.PAST_SLA:
+        stmt = stmt.where(Submission.due_at < now)
+    elif filters.flag == Flag.POSSIBLE_DUPLICATE:
+        stmt = stmt.where(Submission.possible_duplicate.is_(True))
+    elif filters.flag == Flag.NIK_MISMATCH:
+        stmt = stmt.where(Submission.nik_mismatch.is_(True))
+    if filters.search and filters.search.strip():
+        stmt = stmt.where(_search_clause(filters.search))
+    return stmt
+
+
+def queue_page(
+    session: Session,
+    actor: Actor,
+    *,
+    after: QueueKey | None = None,
+    limit: int = 100,
+    filters: QueueFilter = QueueFilter(),
+    lang: str = "id",
+    now: datetime | None = None,
+) -> QueuePage:
+    """One page of the open queue in work order, starting after `after`."""
+    require(actor, Permission.QUEUE_VIEW)
+    now = now or utcnow()
+    service_name = Service.name_en if lang == "en" else Service.name
+    stmt = (
+        select(
+            Submission.id,
+            Submission.number,
+            Submission.state,
+            Submission.submitted_at,
+            Submission.due_at,
+            Submission.village_code,
+            Village.name,
+            Kecamatan.name,
+            Submission.service_id,
+            service_name,
+            Submission.applicant_name,
+            Submission.applicant_nik,
+            Submission.priority_reasons,
+            Submission.priority_rank,
+            Submission.possible_duplicate,
+            Submission.nik_mismatch,
+            User.login,
+        )
+        .join(Village, Village.code == Submission.village_code)
+        .join(Kecamatan, Kecamatan.code == Village.kecamatan_code)
+        .join(Service, Service.id == Submission.service_id)
+        .outerjoin(User, User.id == Submission.claim_holder_id)
+        .where(Submission.state.in_([s.value for s in OPEN_STATES]))
+    )
+    stmt = _filtered(stmt, filters, now)
+    if after is not None:
+        stmt = stmt.where(
+            tuple_(Submission.priority_rank, Submission.submitted_at, Submission.id)
+            > tuple_(*after)
+        )
+    stmt = stmt.order_by(
+        Submission.priority_rank, Submission.submitted_at, Submission.id
+    ).limit(limit + 1)
+    result = session.execute(stmt).all()
+    rows = [
+        QueueRow(
+            id=r[0],
+            number=r[1] or "",
+            state=r[2],
+            submitted_at=r[3],
+            due_at=r[4],
+            village_code=r[5],
+            village_name=r[6],
+            kecamatan_name=r[7],
+            service_id=r[8],
+            service_name=r[9],
+            applicant_name=r[10],
+            applicant_nik=r[11],
+            priority_reasons=tuple(r[12] or ()),
+            flags=_flags(r[13], r[14], r[15], r[4], now),
+            claim_holder=r[16],
+            key=(r[13], r[3], r[0]),
+        )
+        for r in result[:limit]
+    ]
+    return QueuePage(rows=rows, has_more=len(result) > limit)
+
+
+def filter_choices(
+    session: Session, lang: str = "id"
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(services, kecamatan) as (id, name) pairs for the filter bar."""
+    services = [
+        (s.id, s.name_en if lang == "en" else s.name)
+        for s in session.scalars(select(Service).order_by(Service.id))
+    ]
+    kecamatan = [
+        (k.code, k.name) for k in session.scalars(select(Kecamatan).order_by(Kecamatan.name))
+    ]
+    return services, kecamatan
+
+
+__all__ = [
+    "QueueFilter",
+    "QueueKey",
+    "QueuePage",
+    "QueueRow",
+    "filter_choices",
+    "name_key",
+    "queue_page",
+]
