@@ -95,6 +95,15 @@ class Database:
 
         return engine
 
+    def sqlite_path(self) -> Path | None:
+        """The file of an SQLite database (None for PostgreSQL or in-memory)."""
+        if self.dialect != "sqlite":
+            return None
+        database = make_url(self.url).database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return Path(database).expanduser()
+
     @property
     def is_postgresql(self) -> bool:
         return self.dialect == "postgresql"

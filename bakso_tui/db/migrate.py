@@ -36,6 +36,13 @@ def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def downgrade(db: Database, revision: str) -> None:
+    cfg = _config()
+    with db.write_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def revision(db: Database, message: str) -> None:
     """Autogenerate a new revision against `db` (a developer's tool)."""
     cfg = _config()

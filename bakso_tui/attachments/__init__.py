@@ -1,0 +1,1 @@
+"""Attachments: the content-addressed store, inspection under limits."""

@@ -1,0 +1,37 @@
+"""The rules never import Textual (DESIGN.md §5), checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import bakso_tui
+
+RULE_PACKAGES = ("db", "domain", "attachments", "printing", "jobs", "demo")
+
+
+def _rule_modules() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(bakso_tui.__path__, "bakso_tui."):
+        parts = info.name.split(".")
+        if len(parts) > 1 and parts[1] in RULE_PACKAGES and "migrations" not in parts:
+            names.append(info.name)
+    return names
+
+
+def test_rule_modules_exist():
+    assert "bakso_tui.domain.nik" in _rule_modules()
+    assert "bakso_tui.db.models" in _rule_modules()
+
+
+def test_rules_never_import_textual():
+    code = (
+        "import importlib, sys\n"
+        f"for name in {_rule_modules() + ['bakso_tui.cli', 'bakso_tui.config']!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"rules layer pulled in: {out.stdout.strip()}"
