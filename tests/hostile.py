@@ -1,0 +1,136 @@
+"""Hostile and broken files, made on the fly for the tests (nothing binary is committed)."""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+
+def pdf_with_content(stream: bytes, *, filtered: bool = True, extra_objects: str = "") -> bytes:
+    """A minimal one-page PDF whose content stream is `stream` (already compressed if filtered)."""
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        b"<< /Length %d%s >>\nstream\n" % (len(stream), b" /Filter /FlateDecode" if filtered else b"")
+        + stream + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
+    return out.getvalue()
+
+
+def zlib_bomb(decompressed: int = 1024**3) -> bytes:
+    """`decompressed` bytes of zeros, deflated (1 GB becomes about 1 MB)."""
+    comp = zlib.compressobj(9)
+    chunk = b"\0" * (16 * 1024 * 1024)
+    parts = []
+    left = decompressed
+    while left > 0:
+        n = min(left, len(chunk))
+        parts.append(comp.compress(chunk[:n]))
+        left -= n
+    parts.append(comp.flush())
+    return b"".join(parts)
+
+
+def pdf_bomb() -> bytes:
+    return pdf_with_content(zlib_bomb())
+
+
+def text_pdf(text: str = "Surat Keterangan Kelahiran", pages: int = 2) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    for i in range(pages):
+        c.drawString(72, 720, f"{text} — halaman {i + 1}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf())))
+    writer.encrypt(user_password="rahasia", owner_password="pemilik", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def truncated_pdf() -> bytes:
+    data = text_pdf(pages=3)
+    return data[: len(data) // 3]
+
+
+def big_png(width: int = 10_000, height: int = 10_000) -> bytes:
+    """A 100-megapixel PNG (1-bit, so it is quick to make)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", (width, height), 1).save(buf, "PNG", optimize=False)
+    return buf.getvalue()
+
+
+def pdf_with_huge_image(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A PDF page drawing an image XObject that declares width×height pixels."""
+    data = zlib.compress(b"\xff" * 1024)
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im0 5 0 R >> >> >>",
+        b"<< /Length 33 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(data))
+        + data + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
+    return out.getvalue()
+
+
+def jpeg(width: int = 1240, height: int = 1754, color: int = 200, mode: str = "L") -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new(mode, (width, height), color if mode == "L" else (color, color, color))
+    ImageDraw.Draw(img).text((100, 100), "KARTU KELUARGA", fill=0 if mode == "L" else (0, 0, 0))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=70, dpi=(150, 150))
+    return buf.getvalue()
+
+
+def zip_bomb_bytes(decompressed: int = 1024**3) -> bytes:
+    """A .zip with one entry of `decompressed` zeros (about 1 MB on the wire)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("submission.json", "w") as fh:
+            chunk = b"\0" * (16 * 1024 * 1024)
+            left = decompressed
+            while left > 0:
+                n = min(left, len(chunk))
+                fh.write(chunk[:n])
+                left -= n
+    return buf.getvalue()
