@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -171,6 +172,27 @@ def demo_cmd(obj: Context, no_tui: bool, submissions: int, seed: int) -> None:
 def _progress(label: str, total: int):
     """A progress bar on a terminal, nothing when piped."""
     return click.progressbar(length=total, label=label, file=sys.stderr)
+
+
+@cli.command("seed")
+@common
+@click.option("--submissions", "count", required=True, type=click.IntRange(1, 10_000_000))
+@click.option("--seed", default=1, show_default=True)
+def seed_cmd(obj: Context, count: int, seed: int) -> None:
+    """Bulk synthetic load for benchmarks (queued submissions, no attachments)."""
+    from bakso_tui.db import migrate
+    from bakso_tui.demo.bulk import bulk_seed
+    from bakso_tui.demo.seed import DemoRefused
+
+    settings = obj.settings()
+    db = open_db(settings, need_schema=False)
+    migrate.upgrade(db)
+    with click.progressbar(length=count, label=t("demo.progress"), file=sys.stderr) as bar:
+        try:
+            made = bulk_seed(db, count, seed=seed, progress=bar.update)
+        except DemoRefused as exc:
+            fail(str(exc))
+    click.echo(t("cli.seeded", count=made, url=db.safe_url))
 
 
 # --------------------------------------------------------------------- db
@@ -363,6 +385,91 @@ def catalog_villages(obj: Context, as_json: bool) -> None:
         (t("cli.col_code"), t("cli.col_village"), t("cli.col_kecamatan")),
         [(v.code, v.name, kecamatan[v.kecamatan_code]) for v in villages],
     )
+
+
+# --------------------------------------------------------------------- intake
+
+
+@cli.command("intake")
+@common
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per package per line.")
+def intake_cmd(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Ingest submission packages (folders or .zip files).
+
+    Exit 0 when none was quarantined, 1 when any was.
+    """
+    from bakso_tui.domain.intake import Intake
+
+    settings = obj.settings()
+    db = open_db(settings)
+    intake = Intake(db, settings)
+    quarantined = 0
+    show_bar = len(paths) > 1 and sys.stderr.isatty()
+    bar = click.progressbar(length=len(paths), label=t("cli.intake_progress"),
+                            file=sys.stderr) if show_bar else None
+    try:
+        for result in intake.intake_many(paths):
+            quarantined += result.status == "quarantined"
+            if as_json:
+                click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+            else:
+                click.echo(_intake_line(result))
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    if not as_json and len(paths) > 1:
+        click.echo(t("cli.intake_summary", total=len(paths), quarantined=quarantined), err=True)
+    sys.exit(EXIT_REFUSED if quarantined else EXIT_OK)
+
+
+def _intake_line(result) -> str:
+    label = t(f"cli.intake_{result.status}")
+    head = f"{result.package}: {label}"
+    if result.submission:
+        head += f" {result.submission}"
+    if result.flags:
+        head += " [" + ", ".join(result.flags) + "]"
+    return "\n".join([head, *(f"  - {r}" for r in result.reasons)])
+
+
+@cli.command("inspect")
+@common
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def inspect_cmd(obj: Context, file: Path, as_json: bool) -> None:
+    """Inspect one attachment as the viewer would (type, pages, encryption, images, text)."""
+    from bakso_tui.attachments.inspect import Limits, inspect_bytes
+
+    settings = obj.settings()
+    att = settings.attachments
+    limits = Limits(max_file_bytes=att.max_file_bytes, max_pages=att.max_pages,
+                    max_pixels=att.max_pixels)
+    try:
+        if file.stat().st_size > att.max_file_bytes:
+            data = file.open("rb").read(att.max_file_bytes + 1)
+        else:
+            data = file.read_bytes()
+    except OSError as exc:
+        fail(t("cli.cannot_read", path=str(file), detail=exc.strerror or str(exc)), EXIT_REFUSED)
+    result = inspect_bytes(data, str(file), limits)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(t("cli.inspect_head", path=str(file), media_type=result.media_type or "?",
+                     size=result.size, pages=result.pages))
+        if result.encrypted:
+            click.echo("  " + t("cli.inspect_encrypted"))
+        for page in result.page_info:
+            images = ", ".join(f"{i['width']}×{i['height']} ({i['dpi']} dpi)" for i in page.images)
+            click.echo("  " + t("cli.inspect_page", number=page.number, width=page.width_pt,
+                                height=page.height_pt, images=images or "-",
+                                chars=len(page.text)))
+        for problem in result.problems:
+            click.echo(f"  ! {problem.message()}")
+    sys.exit(EXIT_OK if result.ok else EXIT_REFUSED)
 
 
 # --------------------------------------------------------------------- audit

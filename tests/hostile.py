@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from functools import cache
 
 
 def pdf_with_content(stream: bytes, *, filtered: bool = True, extra_objects: str = "") -> bytes:
@@ -29,6 +30,7 @@ def pdf_with_content(stream: bytes, *, filtered: bool = True, extra_objects: str
     return out.getvalue()
 
 
+@cache
 def zlib_bomb(decompressed: int = 1024**3) -> bytes:
     """`decompressed` bytes of zeros, deflated (1 GB becomes about 1 MB)."""
     comp = zlib.compressobj(9)
@@ -43,6 +45,7 @@ def zlib_bomb(decompressed: int = 1024**3) -> bytes:
     return b"".join(parts)
 
 
+@cache
 def pdf_bomb() -> bytes:
     return pdf_with_content(zlib_bomb())
 
@@ -59,6 +62,7 @@ def text_pdf(text: str = "Surat Keterangan Kelahiran", pages: int = 2) -> bytes:
     return buf.getvalue()
 
 
+@cache
 def encrypted_pdf() -> bytes:
     from pypdf import PdfReader, PdfWriter
 
@@ -74,6 +78,7 @@ def truncated_pdf() -> bytes:
     return data[: len(data) // 3]
 
 
+@cache
 def big_png(width: int = 10_000, height: int = 10_000) -> bytes:
     """A 100-megapixel PNG (1-bit, so it is quick to make)."""
     from PIL import Image
@@ -120,6 +125,7 @@ def jpeg(width: int = 1240, height: int = 1754, color: int = 200, mode: str = "L
     return buf.getvalue()
 
 
+@cache
 def zip_bomb_bytes(decompressed: int = 1024**3) -> bytes:
     """A .zip with one entry of `decompressed` zeros (about 1 MB on the wire)."""
     import zipfile

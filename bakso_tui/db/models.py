@@ -313,3 +313,28 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class QuarantinedPackage(Base):
+    """A refused intake package, kept whole with its reasons until it is resent fixed.
+
+    The package's bytes (the zip, or a zip made of the folder) are in the blob
+    store under ``sha256``; nothing of it is lost. When the fixed package is
+    accepted, ``resolved_submission_id`` points at the submission it became.
+    """
+
+    __tablename__ = "quarantine"
+    __table_args__ = (Index("ix_quarantine_village_external", "village_code", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    package: Mapped[str] = mapped_column(String(500))  # the name it came under
+    # NULL only when the package was too large to keep (it stays where it came from).
+    sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    village_code: Mapped[str | None] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    reasons: Mapped[list[Any]] = mapped_column(default=list)  # [{code, message}]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column()
