@@ -153,7 +153,8 @@ def demo_cmd(obj: Context, no_tui: bool, submissions: int, seed: int) -> None:
     """
     from bakso_tui.config import data_dir
     from bakso_tui.db import migrate
-    from bakso_tui.demo.seed import DemoRefused, seed_demo
+    from bakso_tui.demo.people import DemoRefused
+    from bakso_tui.demo.seed import seed_demo
 
     if not obj.db_url:
         obj.db_url = f"sqlite:///{data_dir() / 'demo.sqlite3'}"
@@ -182,7 +183,7 @@ def seed_cmd(obj: Context, count: int, seed: int) -> None:
     """Bulk synthetic load for benchmarks (queued submissions, no attachments)."""
     from bakso_tui.db import migrate
     from bakso_tui.demo.bulk import bulk_seed
-    from bakso_tui.demo.seed import DemoRefused
+    from bakso_tui.demo.people import DemoRefused
 
     settings = obj.settings()
     db = open_db(settings, need_schema=False)

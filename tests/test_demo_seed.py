@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from bakso_tui.attachments.store import BlobStore
 from bakso_tui.db.models import Attachment, IssuedDocument, Submission
-from bakso_tui.demo.seed import DemoRefused, seed_demo
+from bakso_tui.demo.people import DemoRefused
+from bakso_tui.demo.seed import seed_demo
 from bakso_tui.domain import audit, users
 from bakso_tui.domain.submissions import NewSubmission, register
 

@@ -22,6 +22,17 @@ from bakso_tui.db.engine import Database
 from bakso_tui.db.models import Attachment, IssuedDocument, Meta, Submission, User, Village
 from bakso_tui.db.reference import sync_reference
 from bakso_tui.demo import documents
+from bakso_tui.demo.people import (
+    FEMALE,
+    MALE,
+    OPERATORS,
+    PLACES,
+    SECOND,
+    DemoRefused,
+    make_kk,
+    make_nik,
+    refuse_real_database,
+)
 from bakso_tui.domain import audit, users
 from bakso_tui.domain.catalog import Catalog, ServiceDef, load_catalog
 from bakso_tui.domain.decisions import record_decision
@@ -36,18 +47,6 @@ DEMO_ACCOUNTS = (
     ("admin1", "Ahmad Fauzi, S.Kom.", "admin"),
 )
 
-MALE = ("Muhammad", "Ahmad", "Zainuddin", "Hasanuddin", "Saparudin", "Sahnan", "Rusdi",
-        "Jumadi", "Supardi", "Muhsin", "Hamdi", "Sukri", "Abdul Rahman", "Fathurrahman",
-        "Khairul", "Amaq Sahli", "Rizki", "Wahyu", "Hendra", "Irfan")
-FEMALE = ("Siti", "Nurul", "Aminah", "Rohani", "Sumiati", "Maesarah", "Hairunnisa",
-          "Sri Wahyuni", "Wartini", "Inaq Sinah", "Aisyah", "Fatimah", "Rabiatul", "Husnul",
-          "Halimah", "Zahratul", "Nur Aini", "Yuliana", "Rahmawati", "Mariam")
-SECOND = ("Hidayat", "Azhari", "Fadli", "Hakim", "Ismail", "Saleh", "Amin", "Yusuf",
-          "Hamid", "Hasan", "Habibi", "Jaelani", "Rosidi", "Suhaimi", "Mustafa", "Anwar")
-PLACES = ("Selong", "Masbagik", "Aikmel", "Pringgabaya", "Sakra", "Keruak", "Terara",
-          "Sikur", "Labuhan Haji", "Mataram", "Praya", "Sembalun")
-OPERATORS = ("Lalu Ahmad", "Baiq Sri", "Muhammad Rizal", "Nurhasanah", "Suparman")
-
 # Rough share of each service in a district's daily work.
 SERVICE_WEIGHTS = {
     "akta_kelahiran": 22, "kk_perubahan": 16, "ktp_el_baru": 10, "kia": 10,
@@ -56,10 +55,6 @@ SERVICE_WEIGHTS = {
 }
 # Requirements whose document shows the subject (the baby, the deceased), not the applicant.
 SUBJECT_DOCUMENTS = frozenset({"bukti_kelahiran", "surat_kematian", "akta_kelahiran"})
-
-
-class DemoRefused(Exception):
-    pass
 
 
 @dataclass
@@ -89,7 +84,7 @@ def seed_demo(
 ) -> DemoReport:
     now = now or datetime.now(UTC)
     with db.write() as session:
-        _guard(session)
+        refuse_real_database(session)
         session.merge(Meta(key="demo", value="true"))
         counts = sync_reference(session)
         _accounts(session)
@@ -116,13 +111,6 @@ def seed_demo(
             added=added,
         )
     return report
-
-
-def _guard(session: Session) -> None:
-    demo = session.get(Meta, "demo")
-    has_data = session.scalar(select(Submission.id).limit(1)) is not None
-    if has_data and not (demo and demo.value == "true"):
-        raise DemoRefused(t("demo.refused"))
 
 
 def _accounts(session: Session) -> None:
@@ -156,15 +144,6 @@ def _name(rng: random.Random, sex: str) -> str:
     if rng.random() < 0.12:
         prefix = "Lalu " if sex == "L" else "Baiq "
     return f"{prefix}{first} {rng.choice(SECOND)}"
-
-
-def make_nik(kecamatan_code: str, birth: date, sex: str, serial: int) -> str:
-    day = birth.day + (40 if sex == "P" else 0)
-    return f"{kecamatan_code.replace('.', '')}{day:02d}{birth:%m%y}{serial:04d}"
-
-
-def make_kk(kecamatan_code: str, issued: date, serial: int) -> str:
-    return f"{kecamatan_code.replace('.', '')}{issued:%d%m%y}{serial:04d}"
 
 
 def _birth(rng: random.Random, today: date, min_age: int, max_age: int) -> date:

@@ -1,0 +1,68 @@
+"""Throwaway benchmark databases on the local PostgreSQL (or SQLite)."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bakso_tui.db import migrate
+from bakso_tui.db.engine import Database
+from bakso_tui.db.reference import sync_reference
+
+PG_ADMIN_URL = os.environ.get(
+    "BAKSO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@contextmanager
+def pg_database(keep: bool = False):
+    name = f"bakso_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    db = Database(url, pool_size=40)
+    migrate.upgrade(db)
+    with db.write() as session:
+        sync_reference(session)
+    try:
+        yield db
+    finally:
+        db.dispose()
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process, in MB."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def save(name: str, figures: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, default=str))
+    print(json.dumps({name: figures}, indent=2, default=str))
