@@ -39,6 +39,8 @@ NAMING = {
 }
 
 OPEN_SQL = "state IN ('diajukan', 'diverifikasi')"
+FREE_SQL = "state = 'diajukan'"
+CLAIMED_SQL = "state = 'diverifikasi'"
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite: autoincrement on both.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -151,6 +153,22 @@ class Submission(Base):
             "id",
             postgresql_where=text(OPEN_SQL),
             sqlite_where=text(OPEN_SQL),
+        ),
+        # Claiming the next free submission walks only free rows, in work order.
+        Index(
+            "ix_submission_free",
+            "priority_rank",
+            "submitted_at",
+            "id",
+            postgresql_where=text(FREE_SQL),
+            sqlite_where=text(FREE_SQL),
+        ),
+        # Leases, to find the expired ones without scanning the claimed work.
+        Index(
+            "ix_submission_lease",
+            "claim_expires_at",
+            postgresql_where=text(CLAIMED_SQL),
+            sqlite_where=text(CLAIMED_SQL),
         ),
         Index("ix_submission_state_due", "state", "due_at"),
         Index("ix_submission_service_nik", "service_id", "applicant_nik"),
@@ -313,6 +331,22 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The newest hash of the audit chain, in one row.
+
+    Writers read it with ``SELECT … FOR UPDATE``: the row lock serialises them
+    (so the chain cannot fork) and, on PostgreSQL, hands each waiter the latest
+    committed hash in the same round trip. It is only a pointer: ``bakso audit
+    verify`` checks the log itself and compares the head with its last row.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class QuarantinedPackage(Base):

@@ -7,10 +7,12 @@ changed, removed or re-ordered row breaks the chain at that point and
 :func:`verify` names it.
 
 Writers are serialised so that two concurrent inserts cannot both link to the
-same previous row (which would fork the chain): PostgreSQL takes a transaction
-advisory lock; SQLite writers already hold the database's write lock
-(``BEGIN IMMEDIATE``, see ``db/engine.py``). The lock is held until the caller's
-transaction ends, so keep transactions that write audit rows short.
+same previous row (which would fork the chain): each reads the newest hash from
+the one-row ``audit_head`` with ``SELECT … FOR UPDATE``, which on PostgreSQL
+waits for the previous writer's commit and then returns its hash; SQLite
+writers already hold the database's write lock (``BEGIN IMMEDIATE``, see
+``db/engine.py``). The lock is held until the caller's transaction ends, so
+keep transactions that write audit rows short.
 
 No code path updates or deletes a row: the application has no such function,
 and triggers on both databases refuse UPDATE and DELETE (and TRUNCATE on
@@ -25,22 +27,19 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from bakso_tui.db.models import AuditEntry
+from bakso_tui.db.models import AuditEntry, AuditHead
 from bakso_tui.db.types import utcnow
 
 GENESIS = "0" * 64
-# pg_advisory_xact_lock key: "BAKSOAUD" read as a big-endian 64-bit integer.
-ADVISORY_KEY = int.from_bytes(b"BAKSOAUD", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
-def entry_hash(
-    prev_hash: str,
+def entry_body(
     *,
     at: datetime,
     actor: str,
@@ -52,7 +51,8 @@ def entry_hash(
     reason: str,
     details: dict[str, Any],
 ) -> str:
-    body = json.dumps(
+    """The canonical JSON of a row's content (what its hash covers)."""
+    return json.dumps(
         {
             "at": at.isoformat(timespec="microseconds"),
             "actor": actor,
@@ -68,12 +68,14 @@ def entry_hash(
         separators=(",", ":"),
         ensure_ascii=False,
     )
+
+
+def entry_hash(prev_hash: str, **fields: Any) -> str:
+    return chain_hash(prev_hash, entry_body(**fields))
+
+
+def chain_hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
-
-
-def _lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
 
 
 def append(
@@ -88,15 +90,10 @@ def append(
     reason: str = "",
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
-    """Append one row inside the caller's transaction."""
-    _lock(session)
-    session.flush()
-    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    prev = prev or GENESIS
-    at = at or utcnow()
+) -> str:
+    """Append one row inside the caller's transaction; return its hash."""
     fields = dict(
-        at=at,
+        at=(at or utcnow()).astimezone(UTC),
         actor=actor,
         action=action,
         target_type=target_type,
@@ -106,10 +103,27 @@ def append(
         reason=reason or "",
         details=details or {},
     )
-    entry = AuditEntry(prev_hash=prev, hash=entry_hash(prev, **fields), **fields)
-    session.add(entry)
-    session.flush()
-    return entry
+    body = entry_body(**fields)
+    if session.get_bind().dialect.name == "postgresql":
+        # One server-side step (migration 0003): the head's row lock is held for
+        # the insert alone, not across round trips.
+        return session.execute(
+            text(
+                "SELECT bakso_audit_append(:at, :actor, :action, :target_type, :target_id,"
+                " :from_state, :to_state, :reason, CAST(:details AS json), :body)"
+            ),
+            {**fields, "details": json.dumps(fields["details"], ensure_ascii=False),
+             "body": body},
+        ).scalar_one()
+    head = session.execute(
+        select(AuditHead.hash, AuditHead.count).where(AuditHead.id == 1).with_for_update()
+    ).one()
+    digest = chain_hash(head.hash, body)
+    session.execute(insert(AuditEntry).values(prev_hash=head.hash, hash=digest, **fields))
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(hash=digest, count=head.count + 1)
+    )
+    return digest
 
 
 @dataclass(frozen=True)
@@ -187,4 +201,8 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(False, count, prev, row.id, "hash")
         prev = row.hash
         count += 1
+    head = session.execute(select(AuditHead.hash, AuditHead.count)).first()
+    if head is not None and (head.hash != prev or head.count != count):
+        # Rows at the end were removed (or the head was changed by hand).
+        return VerifyResult(False, count, prev, None, "head")
     return VerifyResult(True, count, prev)

@@ -14,8 +14,9 @@ inside ``BEGIN IMMEDIATE``, which serialises claimers on the database's write
 lock.
 
 A submission whose lease expired stays ``diverifikasi`` until somebody claims it
-again (an expired lease is as good as free) or :func:`expire_leases` returns it
-to the queue.
+by its number (an expired lease is as good as free), or :func:`expire_leases`
+returns it to the queue: the scheduler runs it every minute, and claim-next runs
+it when nothing else is free.
 """
 
 from __future__ import annotations
@@ -87,56 +88,43 @@ def claim(
                             lease_minutes=lease_minutes, now=now)
             return renewed
 
-    if session.get_bind().dialect.name == "postgresql":
-        pick = select(Submission.id, Submission.state).where(_claimable(now))
-        if submission_id is not None:
-            pick = pick.where(Submission.id == submission_id)
-        pick = (
-            pick.order_by(Submission.priority_rank, Submission.submitted_at, Submission.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        row = session.execute(pick).first()
-        if row is None:
-            return _nothing(session, submission_id, now)
-        chosen, before = row.id, row.state
-        token = session.execute(
-            update(Submission)
-            .where(Submission.id == chosen)
-            .values(
-                state=State.CLAIMED.value,
-                claim_holder_id=actor.id,
-                claim_expires_at=expires,
-                claim_token=Submission.claim_token + 1,
-                updated_at=now,
-            )
-            .returning(Submission.claim_token)
-        ).scalar_one()
+    values = dict(
+        state=State.CLAIMED.value,
+        claim_holder_id=actor.id,
+        claim_expires_at=expires,
+        claim_token=Submission.claim_token + 1,
+        updated_at=now,
+    )
+    if submission_id is None:
+        where = Submission.state == State.QUEUED.value  # served by ix_submission_free
+        before = State.QUEUED.value
     else:
-        inner = select(Submission.id).where(_claimable(now))
-        if submission_id is not None:
-            inner = inner.where(Submission.id == submission_id)
-        inner = inner.order_by(
-            Submission.priority_rank, Submission.submitted_at, Submission.id
-        ).limit(1)
-        before_state = select(Submission.state).where(Submission.id == inner.scalar_subquery())
-        before = session.scalar(before_state)
-        result = session.execute(
-            update(Submission)
-            .where(Submission.id == inner.scalar_subquery())
-            .values(
-                state=State.CLAIMED.value,
-                claim_holder_id=actor.id,
-                claim_expires_at=expires,
-                claim_token=Submission.claim_token + 1,
-                updated_at=now,
-            )
-            .returning(Submission.id, Submission.claim_token)
-            .execution_options(synchronize_session=False)
-        ).first()
-        if result is None:
-            return _nothing(session, submission_id, now)
-        chosen, token = result.id, result.claim_token
+        where = and_(Submission.id == submission_id, _claimable(now))
+        before = session.scalar(select(Submission.state).where(Submission.id == submission_id))
+    pick = (
+        select(Submission.id)
+        .where(where)
+        .order_by(Submission.priority_rank, Submission.submitted_at, Submission.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent claimers skip each other's rows instead of queueing on them.
+        pick = pick.with_for_update(skip_locked=True)
+    # One statement: on SQLite inside BEGIN IMMEDIATE (the caller's write session),
+    # on PostgreSQL a short transaction that never holds a row while a person thinks.
+    take = (
+        update(Submission)
+        .where(Submission.id == pick.scalar_subquery())
+        .values(**values)
+        .returning(Submission.id, Submission.claim_token)
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(take).first()
+    if result is None and submission_id is None and expire_leases(session, now=now):
+        result = session.execute(take).first()
+    if result is None:
+        return _nothing(session, submission_id, now)
+    chosen, token = result.id, result.claim_token
     audit.append(
         session,
         actor=actor.login,
@@ -322,11 +310,16 @@ def decide(
 
 
 def expire_leases(session: Session, *, now: datetime | None = None) -> int:
-    """Return submissions whose lease ran out to the queue (a periodic job)."""
+    """Return submissions whose lease ran out to the queue (ix_submission_lease)."""
     now = now or utcnow()
+    expired = select(Submission.id).where(
+        Submission.state == State.CLAIMED.value, Submission.claim_expires_at < now
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        expired = expired.with_for_update(skip_locked=True)
     rows = session.execute(
         update(Submission)
-        .where(Submission.state == State.CLAIMED.value, Submission.claim_expires_at < now)
+        .where(Submission.id.in_(expired.scalar_subquery()))
         .values(state=State.QUEUED.value, claim_holder_id=None, claim_expires_at=None,
                 updated_at=now)
         .returning(Submission.id)
