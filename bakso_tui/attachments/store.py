@@ -62,6 +62,22 @@ class BlobStore:
             session.flush()
         return sha
 
+    def put_many(self, session: Session, items: list[tuple[bytes, str]]) -> list[str]:
+        """Store several (data, media_type) at once: one look-up, one insert."""
+        shas = [sha256_hex(data) for data, _ in items]
+        known = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(set(shas)))))
+        added: set[str] = set()
+        for sha, (data, media_type) in zip(shas, items, strict=True):
+            if self.directory is not None:
+                self._write_file(sha, data)
+            if sha in known or sha in added:
+                continue
+            added.add(sha)
+            session.add(Blob(sha256=sha, size=len(data), media_type=media_type,
+                             data=None if self.directory is not None else data))
+        session.flush()
+        return shas
+
     def _write_file(self, sha: str, data: bytes) -> None:
         path = self._path(sha)
         if path.exists() and path.stat().st_size == len(data):

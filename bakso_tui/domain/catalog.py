@@ -1,31 +1,49 @@
-"""The service catalogue, reason codes and priority reasons, from the shipped TOML files.
+"""The service catalogue, reason codes and priority reasons, from editable TOML files.
 
-``data/services.toml`` and ``data/reasons.toml`` are the source an office edits;
-they are validated strictly here (an unknown key, a missing name, an output or
-requirement that is not declared: one line naming the file and the entry) and
-copied into the database by ``bakso db upgrade``.
+``data/services.toml`` and ``data/reasons.toml`` are the source an office edits
+(``bakso db upgrade`` copies them into the database). They are validated
+strictly: an unknown key, a missing or empty name, a wrong type, an output or a
+requirement that is not declared, a requirement listed twice in one service or
+``service_days`` below 1 raises `CatalogError`, whose message is one line naming
+the file and the entry (``services.toml: services.kia.service_days: …``).
+
+``services.toml`` declares each requirement document once under
+``[requirements.<id>]`` and each issued document under ``[outputs.<id>]``; a
+service lists the requirement ids it needs with ``mandatory`` and may give a
+requirement a more precise name for that service (``name``/``name_en``, e.g. the
+KTP-el "of both parents" for a KIA). ``reasons.toml`` holds ``[reasons.<id>]``
+(with ``applies_to`` "return"/"reject") and ``[priority.<id>]``.
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from bakso_tui.locale import t
+from bakso_tui.locale import language, t
+
+SERVICES_FILE = "services.toml"
+REASONS_FILE = "reasons.toml"
+
+Action = Literal["return", "reject"]
+_Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
 
 
 class CatalogError(Exception):
-    """The catalogue files are wrong; the message names the file and the entry."""
+    """The catalogue files are wrong; the message names the file and the entry, in one line."""
+
+
+# --------------------------------------------------------------------------- file schema
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class _Named(_Strict):
@@ -34,33 +52,38 @@ class _Named(_Strict):
 
 
 class _ReqRef(_Strict):
-    id: str
+    id: _Id
     mandatory: bool
+    name: str | None = Field(default=None, min_length=1)  # a more precise name for this service
+    name_en: str | None = Field(default=None, min_length=1)
 
 
 class _Service(_Named):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,47}$")
+    id: _Id
     service_days: int = Field(ge=1, le=60)
     needs_recording: bool = False
-    outputs: list[str] = Field(min_length=1)
+    outputs: list[_Id] = Field(min_length=1)
     legal_basis: str = ""
     requirements: list[_ReqRef] = Field(min_length=1)
 
 
 class _ServicesFile(_Strict):
-    requirements: dict[str, _Named]
-    outputs: dict[str, _Named]
+    requirements: dict[_Id, _Named]
+    outputs: dict[_Id, _Named]
     services: list[_Service]
 
 
 class _Reason(_Named):
-    applies_to: list[Literal["return", "reject"]] = Field(min_length=1)
+    applies_to: list[Action] = Field(min_length=1)
     needs_text: bool = False
 
 
 class _ReasonsFile(_Strict):
-    reasons: dict[str, _Reason]
-    priority: dict[str, _Named]
+    reasons: dict[_Id, _Reason]
+    priority: dict[_Id, _Named]
+
+
+# --------------------------------------------------------------------------- the catalogue
 
 
 @dataclass(frozen=True)
@@ -69,8 +92,9 @@ class _Display:
     name: str
     name_en: str
 
-    def display_name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name
+    def display_name(self, lang: str | None = None) -> str:
+        """The Indonesian name, or the English one for ``lang="en"`` (default: current)."""
+        return self.name_en if (lang or language()) == "en" else self.name
 
 
 @dataclass(frozen=True)
@@ -90,14 +114,14 @@ class PriorityReasonDef(_Display):
 
 @dataclass(frozen=True)
 class ReasonDef(_Display):
-    applies_to: tuple[str, ...]
+    applies_to: tuple[Action, ...]
     needs_text: bool
 
 
 @dataclass(frozen=True)
 class ServiceDef(_Display):
     requirements: tuple[RequirementDef, ...]
-    outputs: tuple[str, ...]
+    outputs: tuple[str, ...]  # OutputDef ids
     needs_recording: bool
     service_days: int
     legal_basis: str
@@ -105,28 +129,53 @@ class ServiceDef(_Display):
     def requirement(self, requirement_id: str) -> RequirementDef | None:
         return next((r for r in self.requirements if r.id == requirement_id), None)
 
+    @property
+    def mandatory_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.requirements if r.mandatory)
+
 
 @dataclass(frozen=True)
 class Catalog:
-    services: tuple[ServiceDef, ...]
+    services: tuple[ServiceDef, ...]  # in file order
     outputs: tuple[OutputDef, ...]
     reasons: tuple[ReasonDef, ...]
     priority_reasons: tuple[PriorityReasonDef, ...]
 
+    @cached_property
+    def _services(self) -> dict[str, ServiceDef]:
+        return {s.id: s for s in self.services}
+
+    @cached_property
+    def _outputs(self) -> dict[str, OutputDef]:
+        return {o.id: o for o in self.outputs}
+
+    @cached_property
+    def _reasons(self) -> dict[str, ReasonDef]:
+        return {r.id: r for r in self.reasons}
+
+    @cached_property
+    def _priority(self) -> dict[str, PriorityReasonDef]:
+        return {p.id: p for p in self.priority_reasons}
+
     def service(self, service_id: str) -> ServiceDef:
-        for svc in self.services:
-            if svc.id == service_id:
-                return svc
-        raise KeyError(service_id)
+        """The service `service_id`; KeyError if the catalogue has none (likewise below)."""
+        return self._services[service_id]
 
     def output(self, output_id: str) -> OutputDef:
-        return next(o for o in self.outputs if o.id == output_id)
+        return self._outputs[output_id]
 
     def reason(self, reason_id: str) -> ReasonDef:
-        return next(r for r in self.reasons if r.id == reason_id)
+        return self._reasons[reason_id]
 
-    def as_json_services(self) -> list[dict]:
-        """The array ``bakso catalog services --json`` prints."""
+    def priority_reason(self, reason_id: str) -> PriorityReasonDef:
+        return self._priority[reason_id]
+
+    def reasons_for(self, action: Action) -> tuple[ReasonDef, ...]:
+        """The reason codes a verifier may give when returning or rejecting."""
+        return tuple(r for r in self.reasons if action in r.applies_to)
+
+    def as_json_services(self) -> list[dict[str, Any]]:
+        """The array ``bakso catalog services --json`` prints (Indonesian names, output ids)."""
         return [
             {
                 "id": s.id,
@@ -142,37 +191,17 @@ class Catalog:
         ]
 
 
-def _read(directory: Path | None, name: str) -> tuple[str, dict]:
-    if directory is not None:
-        path = directory / name
-        where = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CatalogError(t("catalog.unreadable", file=where, detail=exc.strerror)) from None
-    else:
-        where = f"bakso_tui/data/{name}"
-        text = resources.files("bakso_tui.data").joinpath(name).read_text(encoding="utf-8")
-    try:
-        return where, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(t("catalog.bad_toml", file=where, detail=str(exc))) from None
-
-
-def _validate(model: type[BaseModel], where: str, data: dict):
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        entry = ".".join(str(p) for p in err["loc"])
-        raise CatalogError(t("catalog.invalid", file=where, entry=entry, detail=err["msg"])) from None
+# --------------------------------------------------------------------------- loading
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:
-    """The catalogue from `directory` (services.toml, reasons.toml), or the shipped one."""
+    """The catalogue from `directory` (its services.toml and reasons.toml), or the shipped one.
+
+    The shipped catalogue is read once and cached; a directory is read on every call.
+    """
     if directory is None:
         return _shipped()
-    return _load(directory)
+    return _load(Path(directory))
 
 
 @cache
@@ -180,43 +209,125 @@ def _shipped() -> Catalog:
     return _load(None)
 
 
+def _read(directory: Path | None, name: str) -> tuple[str, dict[str, Any]]:
+    if directory is None:
+        where = f"bakso_tui/data/{name}"
+        text = resources.files("bakso_tui.data").joinpath(name).read_text(encoding="utf-8")
+    else:
+        path = directory / name
+        where = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CatalogError(
+                t("catalog.unreadable", file=where, detail=exc.strerror or exc)
+            ) from None
+    try:
+        return where, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(t("catalog.bad_toml", file=where, detail=str(exc))) from None
+
+
+def _entry(loc: tuple[int | str, ...], raw: Any) -> str:
+    """A readable path to the entry: list positions become the entry's ``id`` where it has one."""
+    parts: list[str] = []
+    node = raw
+    for step in loc:
+        if isinstance(step, int):
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+            ident = node.get("id") if isinstance(node, dict) else None
+            if isinstance(ident, str) and ident:
+                parts.append(ident)
+            elif parts:
+                parts[-1] += f"[{step}]"
+            else:
+                parts.append(f"[{step}]")
+            continue
+        if step == "[key]":  # pydantic's marker for a bad dict key: the key is already named
+            continue
+        parts.append(str(step))
+        node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+# Pydantic error types with a message of our own (both languages); others keep pydantic's text.
+_ERRORS = {
+    "extra_forbidden": "err_unknown_key",
+    "missing": "err_missing",
+    "greater_than_equal": "err_min",
+    "less_than_equal": "err_max",
+    "string_too_short": "err_empty",
+    "too_short": "err_too_few",
+    "string_pattern_mismatch": "err_id",
+    "bool_type": "err_bool",
+    "int_type": "err_int",
+    "string_type": "err_text",
+    "list_type": "err_list",
+    "dict_type": "err_table",
+    "model_type": "err_table",
+    "literal_error": "err_choice",
+}
+
+
+def _validate(model: type[BaseModel], where: str, data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = _ERRORS.get(err["type"])
+        ctx = dict(err.get("ctx") or {})
+        if "expected" in ctx:  # pydantic joins the choices with an English "or"
+            ctx["expected"] = str(ctx["expected"]).replace(" or ", ", ")
+        detail = t(f"catalog.{key}", **ctx) if key else err["msg"]
+        entry = _entry(tuple(err["loc"]), data)
+        raise CatalogError(t("catalog.invalid", file=where, entry=entry, detail=detail)) from None
+
+
 def _load(directory: Path | None) -> Catalog:
-    where, raw = _read(directory, "services.toml")
-    services_file: _ServicesFile = _validate(_ServicesFile, where, raw)
-    services = []
+    where, raw = _read(directory, SERVICES_FILE)
+    sfile: _ServicesFile = _validate(_ServicesFile, where, raw)
+    services: list[ServiceDef] = []
     seen: set[str] = set()
-    for svc in services_file.services:
+    for svc in sfile.services:
         if svc.id in seen:
-            raise CatalogError(t("catalog.duplicate", file=where, entry=svc.id))
+            raise CatalogError(t("catalog.duplicate", file=where, entry=f"services.{svc.id}"))
         seen.add(svc.id)
-        reqs = []
-        req_ids: set[str] = set()
+        reqs: list[RequirementDef] = []
         for ref in svc.requirements:
-            named = services_file.requirements.get(ref.id)
-            if named is None:
-                raise CatalogError(t("catalog.undeclared", file=where, entry=f"{svc.id}.{ref.id}"))
-            if ref.id in req_ids:
+            declared = sfile.requirements.get(ref.id)
+            if declared is None:
+                raise CatalogError(t("catalog.undeclared_requirement", file=where,
+                                     entry=f"{svc.id}.{ref.id}"))
+            if any(r.id == ref.id for r in reqs):
                 raise CatalogError(t("catalog.duplicate", file=where, entry=f"{svc.id}.{ref.id}"))
-            req_ids.add(ref.id)
-            reqs.append(RequirementDef(ref.id, named.name, named.name_en, ref.mandatory))
+            reqs.append(RequirementDef(ref.id, ref.name or declared.name,
+                                       ref.name_en or declared.name_en, ref.mandatory))
         for out in svc.outputs:
-            if out not in services_file.outputs:
-                raise CatalogError(t("catalog.undeclared", file=where, entry=f"{svc.id}.{out}"))
+            if out not in sfile.outputs:
+                raise CatalogError(t("catalog.undeclared_output", file=where,
+                                     entry=f"{svc.id}.{out}"))
+        if len(set(svc.outputs)) != len(svc.outputs):
+            raise CatalogError(t("catalog.duplicate", file=where, entry=f"{svc.id}.outputs"))
         services.append(ServiceDef(
             id=svc.id, name=svc.name, name_en=svc.name_en, requirements=tuple(reqs),
             outputs=tuple(svc.outputs), needs_recording=svc.needs_recording,
             service_days=svc.service_days, legal_basis=svc.legal_basis,
         ))
-    rwhere, rraw = _read(directory, "reasons.toml")
-    reasons_file: _ReasonsFile = _validate(_ReasonsFile, rwhere, rraw)
+
+    rwhere, rraw = _read(directory, REASONS_FILE)
+    rfile: _ReasonsFile = _validate(_ReasonsFile, rwhere, rraw)
+    for rid, reason in rfile.reasons.items():
+        if len(set(reason.applies_to)) != len(reason.applies_to):
+            raise CatalogError(t("catalog.duplicate", file=rwhere,
+                                 entry=f"reasons.{rid}.applies_to"))
     return Catalog(
         services=tuple(services),
-        outputs=tuple(OutputDef(k, v.name, v.name_en) for k, v in services_file.outputs.items()),
+        outputs=tuple(OutputDef(k, v.name, v.name_en) for k, v in sfile.outputs.items()),
         reasons=tuple(
             ReasonDef(k, v.name, v.name_en, tuple(v.applies_to), v.needs_text)
-            for k, v in reasons_file.reasons.items()
+            for k, v in rfile.reasons.items()
         ),
         priority_reasons=tuple(
-            PriorityReasonDef(k, v.name, v.name_en) for k, v in reasons_file.priority.items()
+            PriorityReasonDef(k, v.name, v.name_en) for k, v in rfile.priority.items()
         ),
     )

@@ -23,6 +23,7 @@ submission links to it.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -182,8 +183,24 @@ class _Checked:
     resubmission_of_id: int | None
 
 
+_INSPECTORS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="inspect")
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The villages, services and priority reasons, read once per Intake."""
+
+    villages: frozenset[str]
+    services: dict[str, dict[str, tuple[bool, str]]]  # service -> requirement -> (mandatory, name)
+    priority_ids: frozenset[str]
+
+
 class Intake:
-    """Intake with one office's settings; safe to use from several threads."""
+    """Intake with one office's settings; safe to use from several threads.
+
+    The reference data (villages, catalogue) is read once, when first needed:
+    an Intake lives for one run of ``bakso intake`` or of the inbox job.
+    """
 
     def __init__(self, db: Database, settings: Settings | None = None, *, actor: str = "intake"):
         self.db = db
@@ -197,6 +214,25 @@ class Intake:
         )
         self.store = BlobStore(att)
         self.actor = actor
+        self._ref: _Reference | None = None
+
+    def _reference(self) -> _Reference:
+        if self._ref is None:
+            from bakso_tui.domain.catalog import load_catalog
+
+            with self.db.read() as session:
+                villages = frozenset(session.scalars(
+                    select(Village.code).where(Village.active.is_(True))))
+                services: dict[str, dict[str, tuple[bool, str]]] = {
+                    sid: {} for sid in session.scalars(
+                        select(Service.id).where(Service.active.is_(True)))
+                }
+                for req in session.scalars(select(Requirement).order_by(Requirement.position)):
+                    if req.service_id in services:
+                        services[req.service_id][req.id] = (req.mandatory, req.name)
+            self._ref = _Reference(
+                villages, services, frozenset(p.id for p in load_catalog().priority_reasons))
+        return self._ref
 
     # -- the one entry point
 
@@ -283,21 +319,20 @@ class Intake:
             reasons.append(t("intake.future", where=f"{where}: applicant.birth_date",
                              value=m.applicant.birth_date.isoformat()))
 
-        with self.db.read() as session:
-            village = session.get(Village, m.village_code)
-            service = session.get(Service, m.service)
-            requirements: dict[str, Requirement] = {}
-            if service is not None and service.active:
-                requirements = {r.id: r for r in service.requirements}
-            resub_id, resub_reason = self._resubmission(session, m)
-            from bakso_tui.domain.catalog import load_catalog
+        ref = self._reference()
+        village_ok = m.village_code in ref.villages
+        service_ok = m.service in ref.services
+        requirements = ref.services.get(m.service, {})
+        priority_ids = ref.priority_ids
+        resub_id, resub_reason = None, None
+        if m.resubmission_of:
+            with self.db.read() as session:
+                resub_id, resub_reason = self._resubmission(session, m)
 
-            priority_ids = {p.id for p in load_catalog().priority_reasons}
-
-        if village is None or not village.active:
+        if not village_ok:
             reasons.append(t("intake.unknown_village", where=f"{where}: village_code",
                              value=m.village_code))
-        if service is None or not service.active:
+        if not service_ok:
             reasons.append(t("intake.unknown_service", where=f"{where}: service", value=m.service))
         if resub_reason:
             reasons.append(resub_reason)
@@ -315,35 +350,40 @@ class Intake:
 
         files: list[tuple[AttachmentIn, str, bytes, Inspection]] = []
         seen_requirements: set[str] = set()
-        for i, ref in enumerate(m.attachments):
+        found: list[tuple[AttachmentIn, str, bytes]] = []
+        for i, att in enumerate(m.attachments):
             here = f"{where}: attachments.{i}"
-            if requirements and ref.requirement not in requirements:
-                reasons.append(t("intake.unknown_requirement", where=here, value=ref.requirement,
+            if requirements and att.requirement not in requirements:
+                reasons.append(t("intake.unknown_requirement", where=here, value=att.requirement,
                                  service=m.service, known=", ".join(requirements)))
                 continue
             try:
-                inner = normalise(ref.file)
+                inner = normalise(att.file)
             except PackageError as exc:
                 reasons.append(f"{here}.file: {exc.message()}")
                 continue
             data = package.files.get(inner)
             if data is None:
-                reasons.append(t("intake.file_missing", where=f"{here}.file", value=ref.file))
+                reasons.append(t("intake.file_missing", where=f"{here}.file", value=att.file))
                 continue
-            inspection = inspect_bytes(data, inner, self.file_limits)
+            found.append((att, inner, data))
+        # A package's files are inspected side by side in the bounded children.
+        inspections = list(_INSPECTORS.map(
+            lambda item: inspect_bytes(item[2], item[1], self.file_limits), found))
+        for (att, inner, data), inspection in zip(found, inspections, strict=True):
             fatal = [p for p in inspection.problems if p.fatal]
             for problem in fatal:
                 reasons.append(f"{inner}: {problem.message()}")
             if not fatal:
-                seen_requirements.add(ref.requirement)
-                files.append((ref, inner, data, inspection))
+                seen_requirements.add(att.requirement)
+                files.append((att, inner, data, inspection))
 
-        for req in requirements.values():
-            if req.mandatory and req.id not in seen_requirements and not any(
-                a.requirement == req.id for a in m.attachments
+        for req_id, (mandatory, name) in requirements.items():
+            if mandatory and req_id not in seen_requirements and not any(
+                a.requirement == req_id for a in m.attachments
             ):
                 reasons.append(t("intake.mandatory_missing", where=f"{where}: attachments",
-                                 value=req.id, name=req.name))
+                                 value=req_id, name=name))
 
         if reasons:
             return reasons, None
@@ -375,10 +415,9 @@ class Intake:
         m = checked.manifest
         try:
             with self.db.write() as session:
-                shas = [
-                    self.store.put(session, data, inspection.media_type or "")
-                    for _, _, data, inspection in checked.files
-                ]
+                shas = self.store.put_many(session, [
+                    (data, inspection.media_type or "") for _, _, data, inspection in checked.files
+                ])
                 sub = register(
                     session,
                     NewSubmission(

@@ -6,14 +6,17 @@ A KK number has the same region part, then DDMMYY of its issue (no +40), then a
 serial. The region must be a code of the Kemendagri list shipped in
 ``bakso_tui/data``.
 
+The number holds only two digits of the year: we read it as the latest date not
+after `today` (20yy, or 19yy when 20yy would lie in the future), so a number
+always names a date within the last hundred years.
+
 Problems are of two kinds: ``invalid`` (the number cannot be right: intake
 refuses it) and ``mismatch`` (a valid number that disagrees with the stated
 birth date, sex or region: the submission is flagged ``nik_tidak_cocok`` for the
-verifier). Every problem is told, not only the first, each in one line that
-names the digits concerned.
-
-A change of sex or birth date does not change a NIK (Permendagri 108/2019), so a
-mismatch is a question for the verifier, never a refusal.
+verifier). Every problem that can be told is told, not only the first, each in
+one line that names the digits concerned. A change of sex or birth date does
+not change a NIK (Permendagri 108/2019), so a mismatch is a question for the
+verifier, never a refusal.
 """
 
 from __future__ import annotations
@@ -27,19 +30,31 @@ from bakso_tui.domain import regions
 from bakso_tui.locale import t
 
 NIK_FIELD, KK_FIELD = "NIK", "KK"
+LENGTH = 16
+WOMEN_OFFSET = 40
+
+Kind = Literal["invalid", "mismatch"]
+Sex = Literal["L", "P"]
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong with a number; ``message()`` tells it in the current language."""
+
     code: str
-    kind: Literal["invalid", "mismatch"]
+    kind: Kind
     params: dict[str, Any] = field(default_factory=dict)
 
     def message(self) -> str:
-        return t(f"nik.{self.code}", **self.params)
+        params = dict(self.params)
+        if isinstance(params.get("month"), int):  # an impossible date: name the month
+            params["month_name"] = t(f"nik.month.{params['month']}")
+        return t(f"nik.{self.code}", **params)
 
 
 class NikError(ValueError):
+    """An invalid NIK or KK number; ``problems`` holds every reason."""
+
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message() for p in problems))
         self.problems = problems
@@ -48,98 +63,140 @@ class NikError(ValueError):
 @dataclass(frozen=True)
 class NikInfo:
     number: str
-    province_code: str
-    regency_code: str
-    kecamatan_code: str
+    province_code: str  # "52"
+    regency_code: str  # "52.03"
+    kecamatan_code: str  # "52.03.01", of first registration
     birth_date: date
-    sex: Literal["L", "P"]
+    sex: Sex
     serial: int
 
 
 @dataclass(frozen=True)
 class KkInfo:
     number: str
-    kecamatan_code: str
+    kecamatan_code: str  # "52.03.01"
     issue_date: date
     serial: int
 
-
-def _year(yy: int, today: date) -> int:
-    """The latest year ending in `yy` that is not after `today`'s year."""
-    year = 2000 + yy
-    return year if year <= today.year else 1900 + yy
+    @property
+    def regency_code(self) -> str:
+        return self.kecamatan_code[:5]
 
 
-def _fmt(d: date) -> str:
-    return d.strftime("%d-%m-%Y")
+@dataclass(frozen=True)
+class _Parts:
+    province: str
+    regency: str
+    kecamatan: str
+    when: date
+    sex: Sex
+    serial: int
 
 
-def _structure(value: str, fld: str, today: date, *, women_offset: bool):
-    """Problems of the number itself, and what it says when it has none."""
+def _year(yy: int, month: int, day: int, today: date) -> int:
+    """The full year of a two-digit one: the latest such date not after `today`."""
+    year = today.year - (today.year - yy) % 100  # 20yy, or 19yy if 20yy is a later year
+    if (year, month, day) > (today.year, today.month, today.day):
+        year -= 100
+    return year
+
+
+def _fmt(day: int, month: int, year: int) -> str:
+    return f"{day:02d}-{month:02d}-{year}"
+
+
+def _structure(
+    value: object, fld: str, today: date, *, nik: bool
+) -> tuple[list[Problem], _Parts | None]:
+    """Every problem of the number itself; what it says when it has none."""
+    if value is None or value == "":
+        return [Problem("missing", "invalid", {"field": fld})], None
+    text = value if isinstance(value, str) else str(value)
+    bad = [(i, c) for i, c in enumerate(text) if not ("0" <= c <= "9")]
+    if bad:
+        pos, char = bad[0]
+        shown = f"'{char}'" if char.isprintable() else f"U+{ord(char):04X}"  # keep one line
+        told = [Problem("not_digits", "invalid", {
+            "field": fld, "char": shown, "pos": pos + 1, "count": len(bad)})]
+        if len(text) != LENGTH:
+            told.append(Problem("length_chars", "invalid", {"field": fld, "got": len(text)}))
+        return told, None
+    if len(text) != LENGTH:
+        return [Problem("length", "invalid", {"field": fld, "got": len(text)})], None
+
     problems: list[Problem] = []
-    if not isinstance(value, str):
-        return [Problem("length", "invalid", {"field": fld, "got": 0})], None
-    if not value.isdigit() or not value.isascii():
-        bad = next((c for c in value if not ("0" <= c <= "9")), "")
-        problems.append(Problem("not_digits", "invalid", {"field": fld, "char": bad}))
-        if len(value) != 16:
-            problems.append(Problem("length", "invalid", {"field": fld, "got": len(value)}))
-        return problems, None
-    if len(value) != 16:
-        return [Problem("length", "invalid", {"field": fld, "got": len(value)})], None
+    retired: Problem | None = None
+    province, regency = text[0:2], f"{text[0:2]}.{text[2:4]}"
+    kecamatan = regions.nik_region_code(text[0:6])
+    if regions.region(province) is None:
+        problems.append(Problem("unknown_province", "invalid", {"field": fld, "code": province}))
+    elif regions.region(regency) is None:
+        problems.append(Problem("unknown_regency", "invalid", {"field": fld, "code": regency}))
+    elif regions.region(kecamatan) is None:
+        # Kecamatan are split, merged and moved to new regencies over time, and the
+        # shipped Kemendagri 2025 list holds only today's codes (the kecamatan that
+        # became Lombok Utara, 52.08, in 2008 left gaps in Lombok Barat's 52.01.xx).
+        # A NIK never changes, so residents first registered under a retired code
+        # still carry it: this is a question for the verifier (a "mismatch" that
+        # flags nik_tidak_cocok), never a refusal at intake.
+        retired = Problem("unknown_kecamatan", "mismatch", {
+            "field": fld, "code": kecamatan, "regency": _region_name(regency)})
 
-    prov, reg, kec = value[0:2], value[0:2] + "." + value[2:4], regions.dotted(value[0:6])
-    if regions.region(prov) is None:
-        problems.append(Problem("unknown_province", "invalid", {"field": fld, "code": prov}))
-    elif regions.region(reg) is None:
-        problems.append(Problem("unknown_regency", "invalid", {"field": fld, "code": reg}))
-    elif regions.region(kec) is None:
-        # Kecamatan are split and renumbered over time; a NIK issued under an old
-        # code may need the office's judgement: say exactly which code is unknown.
-        problems.append(Problem("unknown_kecamatan", "invalid", {"field": fld, "code": kec}))
-
-    day, month, yy = int(value[6:8]), int(value[8:10]), int(value[10:12])
-    sex = "L"
-    if women_offset and day > 40:
-        day -= 40
-        sex = "P"
-    date_ok = True
-    if not 1 <= day <= 31:
-        problems.append(Problem("bad_day", "invalid", {"field": fld, "day": value[6:8]}))
-        date_ok = False
-    if not 1 <= month <= 12:
-        problems.append(Problem("bad_month", "invalid", {"field": fld, "month": value[8:10]}))
-        date_ok = False
-    when = None
-    if date_ok:
-        year = _year(yy, today)
+    raw_day, month, yy = int(text[6:8]), int(text[8:10]), int(text[10:12])
+    sex: Sex = "L"
+    day = raw_day
+    if nik and raw_day > WOMEN_OFFSET:
+        day, sex = raw_day - WOMEN_OFFSET, "P"
+    day_ok, month_ok = 1 <= day <= 31, 1 <= month <= 12
+    if not day_ok:
+        problems.append(Problem("bad_day" if nik else "kk_bad_day", "invalid",
+                                {"field": fld, "day": text[6:8]}))
+    if not month_ok:
+        problems.append(Problem("bad_month", "invalid", {"field": fld, "month": text[8:10]}))
+    when: date | None = None
+    if day_ok and month_ok:
+        year = _year(yy, month, day, today)
         if day > calendar.monthrange(year, month)[1]:
             problems.append(Problem("bad_date", "invalid", {
-                "field": fld, "date": f"{day:02d}-{month:02d}-{year}"}))
+                "field": fld, "day": day, "month": month, "year": year}))
         else:
             when = date(year, month, day)
-    serial = int(value[12:16])
+    serial = int(text[12:16])
     if serial == 0:
         problems.append(Problem("serial_zero", "invalid", {"field": fld}))
-    if problems:
-        return problems, None
-    return [], (prov, reg, kec, when, sex, serial)
+    soft = [retired] if retired else []
+    if problems or when is None:
+        return problems + soft, None
+    return soft, _Parts(province, regency, kecamatan, when, sex, serial)
 
 
 def parse_nik(value: str, *, today: date | None = None) -> NikInfo:
-    problems, parts = _structure(value, NIK_FIELD, today or date.today(), women_offset=True)
-    if problems:
+    """What a NIK says; `NikError` with every problem if it is not a valid NIK."""
+    problems, parts = _structure(value, NIK_FIELD, today or date.today(), nik=True)
+    if parts is None:
         raise NikError(problems)
-    prov, reg, kec, when, sex, serial = parts
-    return NikInfo(value, prov, reg, kec, when, sex, serial)
+    return NikInfo(str(value), parts.province, parts.regency, parts.kecamatan, parts.when,
+                   parts.sex, parts.serial)
 
 
 def parse_kk(value: str, *, today: date | None = None) -> KkInfo:
-    problems, parts = _structure(value, KK_FIELD, today or date.today(), women_offset=False)
-    if problems:
+    """What a KK number says; `NikError` with every problem if it is not a valid one."""
+    problems, parts = _structure(value, KK_FIELD, today or date.today(), nik=False)
+    if parts is None:
         raise NikError(problems)
-    _, _, kec, when, _, serial = parts
-    return KkInfo(value, kec, when, serial)
+    return KkInfo(str(value), parts.kecamatan, parts.when, parts.serial)
+
+
+def _regency(code: str | None) -> str | None:
+    """'52.03' or '5203' -> '52.03'."""
+    if code is not None and len(code) == 4 and code.isdigit():
+        return f"{code[:2]}.{code[2:]}"
+    return code
+
+
+def _region_name(code: str) -> str:
+    found = regions.region(code)
+    return found.name if found else code
 
 
 def check_nik(
@@ -150,35 +207,50 @@ def check_nik(
     regency_code: str | None = None,
     today: date | None = None,
 ) -> list[Problem]:
-    """Every problem of `value` as a NIK, and how it disagrees with the stated data."""
+    """Every problem of `value` as a NIK, and how it disagrees with the stated data.
+
+    Never raises: an empty list means the NIK is valid and agrees with what was
+    given. `sex` is compared only when it is "L" or "P".
+    """
     try:
         info = parse_nik(value, today=today)
     except NikError as exc:
         return exc.problems
-    problems = []
-    if birth_date is not None and (
-        (info.birth_date.day, info.birth_date.month, info.birth_date.year % 100)
-        != (birth_date.day, birth_date.month, birth_date.year % 100)
+    problems: list[Problem] = _structure(value, NIK_FIELD, today or date.today(), nik=True)[0]
+    born = info.birth_date
+    if birth_date is not None and (born.day, born.month, born.year % 100) != (
+        birth_date.day, birth_date.month, birth_date.year % 100
     ):
+        # The NIK holds only yy: show its date in the century of the stated date.
+        year = birth_date.year - birth_date.year % 100 + born.year % 100
+        if year - birth_date.year > 50:
+            year -= 100
+        elif birth_date.year - year > 50:
+            year += 100
         problems.append(Problem("birth_mismatch", "mismatch", {
-            "nik_date": info.birth_date.strftime("%d-%m-%y"), "stated": _fmt(birth_date)}))
-    if sex is not None and sex != info.sex:
+            "nik_date": _fmt(born.day, born.month, year),
+            "stated": _fmt(birth_date.day, birth_date.month, birth_date.year)}))
+    if sex in ("L", "P") and sex != info.sex:
         problems.append(Problem(f"sex_mismatch_{info.sex}", "mismatch", {}))
-    if regency_code is not None and info.regency_code != regency_code:
-        where = regions.region(info.regency_code)
+    expected = _regency(regency_code)
+    if expected is not None and info.regency_code != expected:
         problems.append(Problem("regency_mismatch", "mismatch", {
-            "code": info.regency_code, "name": where.name if where else "?",
-            "expected": regency_code}))
+            "code": info.regency_code, "name": _region_name(info.regency_code),
+            "expected": expected, "expected_name": _region_name(expected)}))
     return problems
 
 
 def check_kk(value: str, *, regency_code: str | None = None,
              today: date | None = None) -> list[Problem]:
+    """Every problem of `value` as a KK number, and a regency other than `regency_code`."""
     try:
         info = parse_kk(value, today=today)
     except NikError as exc:
         return exc.problems
-    if regency_code is not None and info.kecamatan_code[:5] != regency_code:
-        return [Problem("kk_regency_mismatch", "mismatch", {
-            "code": info.kecamatan_code[:5], "expected": regency_code})]
-    return []
+    problems = _structure(value, KK_FIELD, today or date.today(), nik=False)[0]
+    expected = _regency(regency_code)
+    if expected is not None and info.regency_code != expected:
+        problems.append(Problem("kk_regency_mismatch", "mismatch", {
+            "code": info.regency_code, "name": _region_name(info.regency_code),
+            "expected": expected, "expected_name": _region_name(expected)}))
+    return problems
