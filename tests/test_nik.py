@@ -276,7 +276,9 @@ def test_sixteen_digits_either_parse_or_say_why(text, today):
     except nik.NikError as exc:
         assert exc.problems == problems and problems
     else:
-        assert problems == [] and info.birth_date <= today
+        # A valid number may still carry a retired kecamatan code: a flag, not a refusal.
+        assert all(p.kind == "mismatch" and p.code == "unknown_kecamatan" for p in problems)
+        assert info.birth_date <= today
         assert today.year - info.birth_date.year <= 100
 
 

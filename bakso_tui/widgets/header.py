@@ -1,0 +1,99 @@
+"""The line at the top of every screen: office, screen, user and role; the demo marker."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
+
+from bakso_tui.domain.users import UserInfo
+from bakso_tui.locale import t
+
+
+def role_label(role: str) -> str:
+    return t(f"users.role_{role}")
+
+
+def user_line(user: UserInfo) -> str:
+    return t("tui.user_line", name=user.name, login=user.login, role=role_label(user.role))
+
+
+class OfficeHeader(Vertical):
+    """Who is working where: ``Dukcapil Lombok Timur │ Antrian │ Name (login) · Role``.
+
+    On a demo database a second line says so, in the warning colour: there the
+    accounts can be switched without a password, and nothing is real.
+    """
+
+    DEFAULT_CSS = """
+    OfficeHeader {
+        height: auto;
+        width: 1fr;
+    }
+    OfficeHeader > Horizontal {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+    }
+    OfficeHeader Label {
+        height: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    OfficeHeader #header-office {
+        width: auto;
+        padding: 0 1;
+        background: $primary;
+        color: $text;
+        text-style: bold;
+    }
+    OfficeHeader #header-screen {
+        width: 1fr;
+        min-width: 8;
+        padding: 0 1;
+        color: $text-accent;
+        text-style: bold;
+    }
+    OfficeHeader #header-user {
+        width: auto;
+        max-width: 60%;
+        padding: 0 1;
+    }
+    OfficeHeader #header-demo {
+        height: 1;
+        width: 1fr;
+        padding: 0 1;
+        background: $warning;
+        color: $text;
+        text-style: bold;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, office: str, user: UserInfo, demo: bool, title: str = "") -> None:
+        super().__init__(id="header")
+        self._office = office
+        self._user = user
+        self._demo = demo
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(self._office, id="header-office")
+            yield Label(self._title, id="header-screen")
+            yield Label(user_line(self._user), id="header-user")
+        if self._demo:
+            yield Static(t("tui.demo_banner"), id="header-demo")
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        if self.is_mounted:
+            self.query_one("#header-screen", Label).update(title)
+
+    def retranslate(self, title: str) -> None:
+        """Redraw every text after the language changed."""
+        self.set_title(title)
+        self.query_one("#header-user", Label).update(user_line(self._user))
+        if self._demo:
+            self.query_one("#header-demo", Static).update(t("tui.demo_banner"))
