@@ -1,0 +1,1 @@
+"""The demo database: synthetic residents, submissions and scans."""
