@@ -7,15 +7,8 @@ import zlib
 from functools import cache
 
 
-def pdf_with_content(stream: bytes, *, filtered: bool = True, extra_objects: str = "") -> bytes:
-    """A minimal one-page PDF whose content stream is `stream` (already compressed if filtered)."""
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
-        b"<< /Length %d%s >>\nstream\n" % (len(stream), b" /Filter /FlateDecode" if filtered else b"")
-        + stream + b"\nendstream",
-    ]
+def _write_pdf(objs: list[bytes]) -> bytes:
+    """A PDF file of numbered objects (1 is the catalog), with its xref table."""
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -28,6 +21,18 @@ def pdf_with_content(stream: bytes, *, filtered: bool = True, extra_objects: str
         out.write(b"%010d 00000 n \n" % off)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
     return out.getvalue()
+
+
+def pdf_with_content(stream: bytes, *, filtered: bool = True, extra_objects: str = "") -> bytes:
+    """A minimal one-page PDF whose content stream is `stream` (already compressed if filtered)."""
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        b"<< /Length %d%s >>\nstream\n" % (len(stream), b" /Filter /FlateDecode" if filtered else b"")
+        + stream + b"\nendstream",
+    ]
+    return _write_pdf(objs)
 
 
 @cache
@@ -101,18 +106,7 @@ def pdf_with_huge_image(width: int = 20_000, height: int = 20_000) -> bytes:
         b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(data))
         + data + b"\nendstream",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n")
-    offsets = []
-    for i, body in enumerate(objs, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
-    return out.getvalue()
+    return _write_pdf(objs)
 
 
 def jpeg(width: int = 1240, height: int = 1754, color: int = 200, mode: str = "L") -> bytes:

@@ -162,6 +162,11 @@ def _hhmm(moment: datetime | None) -> str:
     return moment.astimezone(OFFICE_TZ).strftime("%H:%M") if moment else "?"
 
 
+def _back_to_queue(now: datetime) -> dict:
+    return dict(state=State.QUEUED.value, claim_holder_id=None, claim_expires_at=None,
+                updated_at=now)
+
+
 def _holding(actor: Actor, submission_id: int, token: int, now: datetime):
     return and_(
         Submission.id == submission_id,
@@ -222,8 +227,7 @@ def release(
     done = session.execute(
         update(Submission)
         .where(cond)
-        .values(state=State.QUEUED.value, claim_holder_id=None, claim_expires_at=None,
-                updated_at=now)
+        .values(**_back_to_queue(now))
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
@@ -320,8 +324,7 @@ def expire_leases(session: Session, *, now: datetime | None = None) -> int:
     rows = session.execute(
         update(Submission)
         .where(Submission.id.in_(expired.scalar_subquery()))
-        .values(state=State.QUEUED.value, claim_holder_id=None, claim_expires_at=None,
-                updated_at=now)
+        .values(**_back_to_queue(now))
         .returning(Submission.id)
         .execution_options(synchronize_session=False)
     ).scalars().all()
