@@ -473,6 +473,34 @@ def inspect_cmd(obj: Context, file: Path, as_json: bool) -> None:
     sys.exit(EXIT_OK if result.ok else EXIT_REFUSED)
 
 
+# --------------------------------------------------------------------- export
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Data for other programs."""
+
+
+@export_group.command("decisions")
+@common
+@click.option("--from", "since", type=click.DateTime(["%Y-%m-%d"]), help="First office day (YYYY-MM-DD).")
+@click.option("--to", "until", type=click.DateTime(["%Y-%m-%d"]), help="Last office day, inclusive.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+def export_decisions(obj: Context, since, until, fmt: str) -> None:
+    """One row per decision: submission, action, actor, at, reason_code, reason."""
+    from bakso_tui.domain import exports
+
+    settings = obj.settings()
+    db = open_db(settings)
+    with db.read() as session:
+        exports.write(
+            exports.decisions(session, since=since.date() if since else None,
+                              until=until.date() if until else None),
+            sys.stdout,
+            fmt,
+        )
+
+
 # --------------------------------------------------------------------- audit
 
 
