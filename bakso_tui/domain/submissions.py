@@ -52,15 +52,16 @@ def registration_number(submission_id: int, received: datetime) -> str:
     return f"BKS-{received.year}-{submission_id:07d}"
 
 
-def nik_problems(data: NewSubmission, regency_code: str) -> list[nik.Problem]:
+def applicant_checks(*, nik_value: str, kk_value: str, birth_date: date, sex: str,
+                     service_id: str, regency_code: str) -> list[nik.Problem]:
     """What does not agree between the NIK/KK and the stated data."""
     problems = nik.check_nik(
-        data.applicant_nik,
-        birth_date=data.applicant_birth_date,
-        sex=data.applicant_sex,
-        regency_code=None if data.service_id in MOVING_IN_SERVICES else regency_code,
+        nik_value,
+        birth_date=birth_date,
+        sex=sex,
+        regency_code=None if service_id in MOVING_IN_SERVICES else regency_code,
     )
-    problems += nik.check_kk(data.applicant_kk)
+    problems += nik.check_kk(kk_value)
     return problems
 
 
@@ -91,7 +92,11 @@ def register(
     if service is None or village is None:
         raise ValueError(f"unknown service or village: {data.service_id} {data.village_code}")
     regency = village.code[:5]
-    problems = nik_problems(data, regency)
+    problems = applicant_checks(
+        nik_value=data.applicant_nik, kk_value=data.applicant_kk,
+        birth_date=data.applicant_birth_date, sex=data.applicant_sex,
+        service_id=data.service_id, regency_code=regency,
+    )
     duplicate_of = open_duplicate(session, data.service_id, data.applicant_nik)
     sub = Submission(
         external_id=data.external_id,
