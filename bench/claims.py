@@ -17,7 +17,7 @@ from bench.common import pg_database, save
 
 def _claimer(url: str, login_id: int, start, out) -> None:
     from bakso_tui.db.engine import Database
-    from bakso_tui.domain.claims import claim
+    from bakso_tui.domain.claims import claim_next
     from bakso_tui.domain.users import Actor
 
     db = Database(url, pool_size=1)
@@ -27,8 +27,7 @@ def _claimer(url: str, login_id: int, start, out) -> None:
     got = []
     start.wait()
     while True:
-        with db.write() as session:
-            c = claim(session, actor)
+        c = claim_next(db, actor)
         if c is None:
             break
         got.append(c.submission_id)
@@ -61,9 +60,12 @@ def run(n: int = 10_000, claimers: int = 32) -> dict:
             p.join()
         t1 = max(r[2] for r in results)
         claimed = Counter(sid for _, got, _ in results for sid in got)
+        from bakso_tui.domain import audit
+
         with db.read() as s:
             audited = s.scalar(select(func.count()).select_from(AuditEntry)
                                .where(AuditEntry.action == "submission.claim"))
+            chain_ok = audit.verify(s).ok
     figures = {
         "submissions": n,
         "claimers": claimers,
@@ -71,6 +73,7 @@ def run(n: int = 10_000, claimers: int = 32) -> dict:
         "distinct": len(claimed),
         "claimed_twice": sum(1 for c in claimed.values() if c > 1),
         "audited_claims": audited,
+        "audit_chain_ok": chain_ok,
         "seconds": round(t1 - t0, 2),
         "claims_per_s": round(sum(claimed.values()) / (t1 - t0)),
         "per_claimer_min_max": [min(len(g) for _, g, _ in results), max(len(g) for _, g, _ in results)],

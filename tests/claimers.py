@@ -11,7 +11,7 @@ def run_claimer(url: str, user_id: int, login: str, start, out, naive: bool) -> 
 
     from bakso_tui.db.engine import Database
     from bakso_tui.db.models import Submission
-    from bakso_tui.domain.claims import claim
+    from bakso_tui.domain.claims import claim_next
     from bakso_tui.domain.users import Actor
 
     db = Database(url, pool_size=1)
@@ -35,8 +35,7 @@ def run_claimer(url: str, user_id: int, login: str, start, out, naive: bool) -> 
                                  .values(state="diverifikasi", claim_holder_id=user_id))
                 got.append(sid)
             else:
-                with db.write() as s:
-                    c = claim(s, actor)
+                c = claim_next(db, actor)
                 if c is None:
                     break
                 got.append(c.submission_id)

@@ -48,6 +48,21 @@ def test_claim_next_follows_work_order_and_never_gives_one_twice(db, people):
         assert claim(s, people["verif1"], now=NOW) is None
 
 
+def test_claim_next_in_its_own_transaction_and_expired_leases_come_back(db, people):
+    from bakso_tui.domain import audit
+    from bakso_tui.domain.claims import claim_next
+
+    _seed(db, 2)
+    first = claim_next(db, people["verif1"], lease_minutes=15, now=NOW)
+    second = claim_next(db, people["verif2"], lease_minutes=15, now=NOW)
+    assert first.submission_id != second.submission_id
+    assert claim_next(db, people["verif1"], now=NOW) is None
+    later = claim_next(db, people["verif2"], now=NOW + timedelta(minutes=20))
+    assert later is not None and later.token == 2  # an expired lease went back and was taken
+    with db.read() as s:
+        assert audit.verify(s).ok
+
+
 def test_a_held_submission_is_refused_to_another_verifier(db, people):
     _seed(db, 1)
     with db.write() as s:
@@ -176,6 +191,12 @@ def test_concurrent_claimers_each_submission_exactly_once(db):
     assert len(claimed) == 300
     assert max(claimed.values()) == 1
     assert locked == 0  # on SQLite too: BEGIN IMMEDIATE queues writers, never "database is locked"
+    from bakso_tui.domain import audit
+
+    with db.read() as s:
+        chain = audit.verify(s)  # on PostgreSQL the claims' audit rows were written server-side
+    assert chain.ok, chain
+    assert chain.count >= 300 + 6  # a claim row each, and the accounts
 
 
 def test_the_naive_select_then_update_claimer_double_claims(pg_db):

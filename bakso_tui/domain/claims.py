@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bakso_tui.db.models import Submission, User
@@ -88,6 +88,11 @@ def claim(
                             lease_minutes=lease_minutes, now=now)
             return renewed
 
+    if submission_id is None and session.get_bind().dialect.name == "postgresql":
+        fast = _claim_next_pg(session, actor, expires, now)
+        if fast is not None or not expire_leases(session, now=now):
+            return fast
+        return _claim_next_pg(session, actor, expires, now)
     values = dict(
         state=State.CLAIMED.value,
         claim_holder_id=actor.id,
@@ -137,6 +142,45 @@ def claim(
         at=now,
     )
     return Claim(chosen, token, expires)
+
+
+def claim_next(db, actor: Actor, *, lease_minutes: int = 15,
+               now: datetime | None = None) -> Claim | None:
+    """Claim the next free submission in a transaction of its own.
+
+    On PostgreSQL this is one autocommit statement (``bakso_claim_next``): the
+    row lock on the audit chain's head is released inside the server, never
+    held while a client process waits for its turn on the CPU. Elsewhere it is
+    :func:`claim` in a write session.
+    """
+    require(actor, Permission.CLAIM)
+    now = now or utcnow()
+    if not db.is_postgresql:
+        with db.write() as session:
+            return claim(session, actor, lease_minutes=lease_minutes, now=now)
+    expires = now + timedelta(minutes=lease_minutes)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(
+            text("SELECT submission_id, token FROM bakso_claim_next(:user, :login, :expires, :now)"),
+            {"user": actor.id, "login": actor.login, "expires": expires, "now": now},
+        ).first()
+    if row is not None:
+        return Claim(row.submission_id, row.token, expires)
+    with db.write() as session:  # nothing free: return expired leases, then try once more
+        if not expire_leases(session, now=now):
+            return None
+        return claim(session, actor, lease_minutes=lease_minutes, now=now)
+
+
+def _claim_next_pg(session: Session, actor: Actor, expires: datetime,
+                   now: datetime) -> Claim | None:
+    """Claim-next on PostgreSQL: one round trip to bakso_claim_next (migration 0004),
+    which picks with SKIP LOCKED, takes the row and appends the audit row."""
+    row = session.execute(
+        text("SELECT submission_id, token FROM bakso_claim_next(:user, :login, :expires, :now)"),
+        {"user": actor.id, "login": actor.login, "expires": expires, "now": now},
+    ).first()
+    return Claim(row.submission_id, row.token, expires) if row else None
 
 
 def _nothing(session: Session, submission_id: int | None, now: datetime) -> None:
