@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from bench import claims, intake
+from bench import claims, intake, queue
 
 
 def main(argv: list[str]) -> None:
-    wanted = set(argv) or {"intake", "claims"}
+    wanted = set(argv) or {"intake", "claims", "queue"}
     if "intake" in wanted:
         intake.run()
     if "claims" in wanted:
         claims.run()
+    if "queue" in wanted:
+        queue.run()
 
 
 if __name__ == "__main__":
