@@ -24,6 +24,7 @@ from bakso_tui.domain.workflow import OPEN_STATES, Flag
 QueueKey = tuple[int, datetime, int]  # (priority_rank, submitted_at, id)
 
 _DIGITS = re.compile(r"^\d{1,16}$")
+_NUMBER = re.compile(r"^BKS-\d{4}-\d{7}$")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def _search_clause(term: str):
             Submission.applicant_nik.startswith(term, autoescape=True),
             Submission.number.startswith(term, autoescape=True),
         )
+    if _NUMBER.match(term.upper()):  # a whole number: the unique index answers at once
+        return Submission.number == term.upper()
     if term.upper().startswith("BKS"):
         return Submission.number.startswith(term.upper(), autoescape=True)
     return Submission.name_key.startswith(name_key(term), autoescape=True)
