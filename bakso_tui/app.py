@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from time import perf_counter
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -176,14 +177,46 @@ class BaksoApp(App[None]):
     # ------------------------------------------------------------------ messages
 
     def on_queue_screen_submission_chosen(self, message: QueueScreen.SubmissionChosen) -> None:
-        # The verification screen (next issue) opens here; until then, say what was chosen.
-        row = message.row
-        self.notify(
-            t("tui.queue.chosen", applicant=row.applicant_name, service=row.service_name,
-              village=row.village_name),
-            title=t("tui.queue.chosen_title", number=row.number),
-            markup=False,
-        )
+        self.open_submission(message.row.id)
+
+    def action_claim_next(self) -> None:
+        self.open_submission(None)
+
+    @work(thread=True, exclusive=True, group="claim")
+    def open_submission(self, submission_id: int | None) -> None:
+        """Claim `submission_id` (or the next free one) and open it."""
+        from bakso_tui.domain import claims
+
+        try:
+            if submission_id is None:
+                claim = claims.claim_next(self.db, self.actor,
+                                          lease_minutes=self.settings.lease_minutes, now=self.now())
+            else:
+                with self.db.write() as session:
+                    claim = claims.claim(session, self.actor, submission_id=submission_id,
+                                         lease_minutes=self.settings.lease_minutes, now=self.now())
+        except claims.ClaimError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            return
+        self.call_from_thread(self._show_claim, claim)
+
+    def _show_claim(self, claim) -> None:
+        from bakso_tui.screens.submission import SubmissionScreen
+
+        if claim is None:
+            self.notify(t("tui.submission.queue_empty"), markup=False)
+            if isinstance(self.screen, QueueScreen):
+                self.screen.action_refresh()
+            return
+        self.push_screen(SubmissionScreen(claim))
+
+    def on_submission_screen_decided(self, message) -> None:
+        self.notify(t(f"tui.decision.done_{message.action.value}", number=message.number),
+                    markup=False)
+        self.pop_screen()
+        if isinstance(self.screen, QueueScreen):
+            self.screen.action_refresh()
+        self.open_submission(None)
 
     def report_worker_error(self, worker: Worker) -> None:
         """The one place where a failed background task is shown to the user."""

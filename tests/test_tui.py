@@ -103,17 +103,6 @@ async def test_the_window_drops_pages_and_reads_them_again_by_key(sqlite_office,
 
 
 @run_async
-async def test_enter_names_the_chosen_submission(sqlite_office):
-    app = app_for(sqlite_office)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("down", "enter")
-        await pilot.pause()
-        titles = [n.title for n in app._notifications]
-        assert titles == [f"Pengajuan {sqlite_office.work_order[1]}"]
-
-
-@run_async
 async def test_search_narrows_the_queue_and_escape_clears_it(office):
     app = app_for(office)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -76,6 +76,7 @@ class QueueScreen(BaksoScreen):
         # Not in the footer (no room at 80 columns): the status bar says "Esc: batal".
         tui_binding("escape", "clear_search", "queue-clear-search", show=False),
         tui_binding("r", "refresh", "queue-refresh"),
+        tui_binding("n", "app.claim_next", "queue-next"),
     ]
 
     #: The most rows the table holds at once (at least two pages).

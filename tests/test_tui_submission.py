@@ -1,0 +1,152 @@
+"""The verification flow in the TUI: claim, look, decide, and the next one opens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import hostile
+import pytest
+from sqlalchemy import select
+
+from bakso_tui.attachments.store import BlobStore
+from bakso_tui.db.models import Attachment, Decision, Submission
+from bakso_tui.domain import claims
+from bakso_tui.screens import QueueScreen
+from bakso_tui.screens.submission import DecisionDialog, SubmissionScreen
+from tui_helpers import FIXED_NOW, app_for, run_async, seed_office, settle
+
+
+@pytest.fixture
+def office(db):
+    return seed_office(db)
+
+
+def complete(db, number: str) -> None:
+    """Attach a PDF for every mandatory requirement of submission `number`."""
+    with db.write() as s:
+        sub = s.scalar(select(Submission).where(Submission.number == number))
+        for req in sub.service.requirements:
+            if req.mandatory:
+                data = hostile.text_pdf(f"{req.id} {number}", pages=1)
+                sha = BlobStore().put(s, data, "application/pdf")
+                s.add(Attachment(submission_id=sub.id, service_id=sub.service_id,
+                                 requirement_id=req.id, filename=f"{req.id}.pdf", sha256=sha,
+                                 size=len(data), media_type="application/pdf", pages=1))
+
+
+def state_of(db, number: str) -> str:
+    with db.read() as s:
+        return s.scalar(select(Submission.state).where(Submission.number == number))
+
+
+@run_async
+async def test_enter_a_enter_approves_and_the_next_opens_by_itself(office):
+    first, second = office.work_order[0], office.work_order[1]
+    complete(office.db, first)
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SubmissionScreen)
+        assert app.screen.detail.number == first and app.screen.detail.missing_mandatory == ()
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, DecisionDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert state_of(office.db, first) == "disetujui"
+        assert isinstance(app.screen, SubmissionScreen)
+        assert app.screen.detail.number == second  # three keys, and the next is open
+        assert state_of(office.db, second) == "diverifikasi"
+
+
+@run_async
+async def test_missing_mandatory_asks_for_an_override_reason(office):
+    first = office.work_order[0]
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.detail.missing_mandatory
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")  # no reason written: refused, the dialog stays
+        await pilot.pause()
+        assert isinstance(app.screen, DecisionDialog)
+        await pilot.press(*"berkas asli dilihat di kantor desa")
+        await pilot.press("enter")
+        await settle(pilot)
+    with office.db.read() as s:
+        decision = s.scalar(select(Decision).join(Submission).where(Submission.number == first))
+    assert decision.action == "approve" and decision.override_reason == "berkas asli dilihat di kantor desa"
+
+
+@run_async
+async def test_return_needs_a_reason_code_from_the_catalogue(office):
+    first = office.work_order[0]
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the second reason: scan_tidak_terbaca
+        await settle(pilot)
+    with office.db.read() as s:
+        decision = s.scalar(select(Decision).join(Submission).where(Submission.number == first))
+    assert decision.action == "return" and decision.reason_code == "scan_tidak_terbaca"
+    assert state_of(office.db, first) == "dikembalikan"
+
+
+@run_async
+async def test_escape_releases_the_claim(office):
+    first = office.work_order[0]
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert state_of(office.db, first) == "diverifikasi"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    assert state_of(office.db, first) == "diajukan"
+
+
+@run_async
+async def test_a_lost_lease_changes_nothing_and_the_verifier_is_told(office):
+    first = office.work_order[0]
+    complete(office.db, first)
+    app = app_for(office, lease_minutes=15)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        sub_id = app.screen.claim.submission_id
+        # The lease runs out and the supervisor gives the submission to someone else.
+        with office.db.write() as s:
+            claims.reassign(s, office.supervisor.actor(), sub_id, "spv1",
+                            now=FIXED_NOW + timedelta(minutes=1))
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("tidak ada yang diubah" in m for m in messages)
+    assert state_of(office.db, first) == "diverifikasi"
+    with office.db.read() as s:
+        assert s.scalar(select(Decision.id)) is None
+
+
+@run_async
+async def test_n_claims_the_next_free_submission(office):
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, SubmissionScreen)
+        assert app.screen.detail.number == office.work_order[0]
