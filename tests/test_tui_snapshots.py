@@ -43,3 +43,20 @@ def test_queue_80x24_english(snap_compare, office):
     assert snap_compare(
         app_for(office, lang="en"), terminal_size=(80, 24), run_before=queue_loaded
     )
+
+
+async def submission_open(pilot) -> None:
+    from bakso_tui.screens.submission import SubmissionScreen
+
+    await queue_loaded(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SubmissionScreen) and pilot.app.screen.detail is not None
+
+
+def test_submission_80x24(snap_compare, office):
+    assert snap_compare(app_for(office), terminal_size=(80, 24), run_before=submission_open)
+
+
+def test_submission_120x36(snap_compare, office):
+    assert snap_compare(app_for(office), terminal_size=(120, 36), run_before=submission_open)

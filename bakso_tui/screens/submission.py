@@ -150,7 +150,9 @@ class SubmissionScreen(BaksoScreen):
         yield self.make_header()
         with VerticalScroll(id="submission-body"):
             yield Static(t("tui.submission.loading"), id="submission-text", markup=True)
-        yield Footer()
+        # Five keys of this screen plus help and quit fill 80 columns: the palette
+        # (Ctrl+P) still works and the help lists it.
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
