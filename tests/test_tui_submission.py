@@ -34,6 +34,13 @@ def complete(db, number: str) -> None:
                                  size=len(data), media_type="application/pdf", pages=1))
 
 
+async def open_first(pilot) -> None:
+    """From the queue, Enter on the first row: its submission is claimed and shown."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def state_of(db, number: str) -> str:
     with db.read() as s:
         return s.scalar(select(Submission.state).where(Submission.number == number))
@@ -45,9 +52,7 @@ async def test_enter_a_enter_approves_and_the_next_opens_by_itself(office):
     complete(office.db, first)
     app = app_for(office)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_first(pilot)
         assert isinstance(app.screen, SubmissionScreen)
         assert app.screen.detail.number == first and app.screen.detail.missing_mandatory == ()
         await pilot.press("a")
@@ -66,9 +71,7 @@ async def test_missing_mandatory_asks_for_an_override_reason(office):
     first = office.work_order[0]
     app = app_for(office)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_first(pilot)
         assert app.screen.detail.missing_mandatory
         await pilot.press("a")
         await pilot.pause()
@@ -88,9 +91,7 @@ async def test_return_needs_a_reason_code_from_the_catalogue(office):
     first = office.work_order[0]
     app = app_for(office)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_first(pilot)
         await pilot.press("k")
         await pilot.pause()
         await pilot.press("down", "enter")  # the second reason: scan_tidak_terbaca
@@ -106,9 +107,7 @@ async def test_escape_releases_the_claim(office):
     first = office.work_order[0]
     app = app_for(office)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_first(pilot)
         assert state_of(office.db, first) == "diverifikasi"
         await pilot.press("escape")
         await settle(pilot)
@@ -122,9 +121,7 @@ async def test_a_lost_lease_changes_nothing_and_the_verifier_is_told(office):
     complete(office.db, first)
     app = app_for(office, lease_minutes=15)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_first(pilot)
         sub_id = app.screen.claim.submission_id
         # The lease runs out and the supervisor gives the submission to someone else.
         with office.db.write() as s:
