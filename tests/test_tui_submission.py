@@ -147,3 +147,36 @@ async def test_n_claims_the_next_free_submission(office):
         await settle(pilot)
         assert isinstance(app.screen, SubmissionScreen)
         assert app.screen.detail.number == office.work_order[0]
+
+
+@run_async
+async def test_filters_narrow_the_queue_and_delete_clears_them(office):
+    from textual.widgets import Select
+
+    from bakso_tui.screens.filters import FilterDialog
+
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        everything = queue.table.row_count
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FilterDialog)
+        app.screen.query_one("#service", Select).value = "akta_kelahiran"
+        app.screen.query_one("#flag", Select).value = "prioritas"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert queue.filters.service_id == "akta_kelahiran" and queue.filters.flag == "prioritas"
+        assert 0 < queue.table.row_count < everything
+        with office.db.read() as s:
+            from bakso_tui.domain.queue import queue_page
+
+            page = queue_page(s, office.verifier.actor(), filters=queue.filters, now=FIXED_NOW)
+        assert all(r.service_id == "akta_kelahiran" and "prioritas" in r.flags for r in page.rows)
+        assert queue.table.row_count == len(page.rows)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("delete")
+        await settle(pilot)
+        assert queue.filters.service_id is None and queue.table.row_count == everything

@@ -13,7 +13,7 @@ Every reload bumps ``generation``; a page that arrives for an older generation
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from time import perf_counter
 from typing import ClassVar, Literal
 
@@ -23,7 +23,14 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker, get_current_worker
 
-from bakso_tui.domain.queue import QueueFilter, QueueKey, QueuePage, QueueRow, queue_page
+from bakso_tui.domain.queue import (
+    QueueFilter,
+    QueueKey,
+    QueuePage,
+    QueueRow,
+    filter_choices,
+    queue_page,
+)
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import BaksoScreen
 from bakso_tui.widgets import QueueTable, StatusBar, format_count
@@ -75,7 +82,9 @@ class QueueScreen(BaksoScreen):
         tui_binding("slash", "search", "queue-search"),
         # Not in the footer (no room at 80 columns): the status bar says "Esc: batal".
         tui_binding("escape", "clear_search", "queue-clear-search", show=False),
-        tui_binding("r", "refresh", "queue-refresh"),
+        tui_binding("f", "filter", "queue-filter"),
+        # In the help, not the footer: there is no room at 80 columns.
+        tui_binding("r", "refresh", "queue-refresh", show=False),
         tui_binding("n", "app.claim_next", "queue-next"),
     ]
 
@@ -277,6 +286,10 @@ class QueueScreen(BaksoScreen):
         if self.filters.search:
             right.append(t("tui.queue.search_active", term=self.filters.search,
                            key=self.key_for("clear_search", "Esc")))
+        active = [v for v in (self.filters.service_id, self.filters.kecamatan_code,
+                              self.filters.flag, self.filters.min_age_days) if v]
+        if active:
+            right.append(t("tui.queue.filter_active", count=len(active)))
         if self.pending is not None and self.pages:
             right.append(t("tui.queue.loading_more"))
         right_text = " · ".join(right)
@@ -318,7 +331,7 @@ class QueueScreen(BaksoScreen):
         self.search_input.display = False
         self.table.focus()
         if term != (self.filters.search or ""):
-            self.filters = QueueFilter(search=term or None)
+            self.filters = replace(self.filters, search=term or None)
             self.load("reset")
         self.refresh_bindings()
 
@@ -342,12 +355,32 @@ class QueueScreen(BaksoScreen):
         search.display = False
         self.table.focus()
         if self.filters.search:
-            self.filters = QueueFilter()
+            self.filters = replace(self.filters, search=None)
             self.load("reset")
         self.refresh_bindings()
 
     def action_refresh(self) -> None:
         self.load("reset")
+
+    def action_filter(self) -> None:
+        self.load_filter_choices()
+
+    @work(thread=True, exclusive=True, group="queue_filters")
+    def load_filter_choices(self) -> None:
+        app = self.bakso
+        with app.db.read() as session:
+            services, kecamatan = filter_choices(session, language())
+        self.app.call_from_thread(self._open_filters, services, kecamatan)
+
+    def _open_filters(self, services, kecamatan) -> None:
+        from bakso_tui.screens.filters import FilterDialog
+
+        self.app.push_screen(FilterDialog(self.filters, services, kecamatan), self._filters_chosen)
+
+    def _filters_chosen(self, chosen: QueueFilter | None) -> None:
+        if chosen is not None and chosen != self.filters:
+            self.filters = chosen
+            self.load("reset")
 
     def retranslate(self) -> None:
         super().retranslate()
