@@ -180,3 +180,17 @@ async def test_filters_narrow_the_queue_and_delete_clears_them(office):
         await pilot.press("delete")
         await settle(pilot)
         assert queue.filters.service_id is None and queue.table.row_count == everything
+
+
+@run_async
+async def test_a_supervisor_releases_a_claim_and_a_verifier_cannot(office):
+    held = next(n for n in office.work_order if state_of(office.db, n) == "diverifikasi")
+    for role, expected in (("verifier", "diverifikasi"), ("supervisor", "diajukan")):
+        app = app_for(office, role=role)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            queue = app.screen
+            queue.table.move_cursor(row=[r.number for r in queue.pages[0].rows].index(held))
+            await pilot.press("l")
+            await settle(pilot)
+        assert state_of(office.db, held) == expected, role

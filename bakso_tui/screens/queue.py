@@ -31,6 +31,7 @@ from bakso_tui.domain.queue import (
     filter_choices,
     queue_page,
 )
+from bakso_tui.domain.users import Permission
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import BaksoScreen
 from bakso_tui.widgets import QueueTable, StatusBar, format_count
@@ -86,6 +87,8 @@ class QueueScreen(BaksoScreen):
         # In the help, not the footer: there is no room at 80 columns.
         tui_binding("r", "refresh", "queue-refresh", show=False),
         tui_binding("n", "app.claim_next", "queue-next"),
+        # Supervisors: give a claimed submission back to the queue (in the help).
+        tui_binding("l", "release", "queue-release", show=False),
     ]
 
     #: The most rows the table holds at once (at least two pages).
@@ -340,7 +343,31 @@ class QueueScreen(BaksoScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
             return bool(self.filters.search) or self.search_input.display
+        if action == "release":
+            return self.bakso.can(Permission.CLAIM_RELEASE)
         return True
+
+    def action_release(self) -> None:
+        row = self.table.current
+        if row is None or not row.claim_holder:
+            self.notify(t("claim.not_claimed"), severity="warning", markup=False)
+            return
+        self.release_claim(row.id, row.number, row.claim_holder)
+
+    @work(thread=True, group="queue_release")
+    def release_claim(self, submission_id: int, number: str, holder: str) -> None:
+        from bakso_tui.domain import claims
+
+        app = self.bakso
+        try:
+            with app.db.write() as session:
+                claims.release(session, app.actor, submission_id, None, now=app.now())
+        except claims.ClaimError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            return
+        self.app.call_from_thread(
+            self.notify, t("tui.queue.released", number=number, login=holder), markup=False)
+        self.app.call_from_thread(self.action_refresh)
 
     def action_search(self) -> None:
         search = self.search_input
