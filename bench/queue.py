@@ -84,6 +84,7 @@ async def bare_first_paint() -> float:
 async def bakso_first_rows_and_paging(db, settings, user) -> dict:
     from bakso_tui.app import make_app
 
+    db.check()  # as `bakso` does before it opens the app (cli.open_db)
     app = make_app(settings=settings, db=db, user=user)
     async with app.run_test(size=(100, 30)) as pilot:
         while app.first_rows_seconds is None:
