@@ -22,7 +22,7 @@ def _claimer(url: str, login_id: int, start, out) -> None:
 
     db = Database(url, pool_size=1)
     actor = Actor(login=f"v{login_id}", role="verifier", id=login_id)
-    with db.read() as s:  # connect before the start
+    with db.read():  # connect before the start
         pass
     got = []
     start.wait()

@@ -28,7 +28,6 @@ from bakso_tui.demo.people import (
     OPERATORS,
     PLACES,
     SECOND,
-    DemoRefused,
     make_kk,
     make_nik,
     refuse_real_database,

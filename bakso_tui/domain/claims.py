@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import Connection, and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bakso_tui.db.models import Submission, User
@@ -160,22 +160,20 @@ def claim_next(db, actor: Actor, *, lease_minutes: int = 15,
             return claim(session, actor, lease_minutes=lease_minutes, now=now)
     expires = now + timedelta(minutes=lease_minutes)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(
-            text("SELECT submission_id, token FROM bakso_claim_next(:user, :login, :expires, :now)"),
-            {"user": actor.id, "login": actor.login, "expires": expires, "now": now},
-        ).first()
-    if row is not None:
-        return Claim(row.submission_id, row.token, expires)
+        taken = _claim_next_pg(conn, actor, expires, now)
+    if taken is not None:
+        return taken
     with db.write() as session:  # nothing free: return expired leases, then try once more
         if not expire_leases(session, now=now):
             return None
         return claim(session, actor, lease_minutes=lease_minutes, now=now)
 
 
-def _claim_next_pg(session: Session, actor: Actor, expires: datetime,
+def _claim_next_pg(session: Session | Connection, actor: Actor, expires: datetime,
                    now: datetime) -> Claim | None:
     """Claim-next on PostgreSQL: one round trip to bakso_claim_next (migration 0004),
-    which picks with SKIP LOCKED, takes the row and appends the audit row."""
+    which picks with SKIP LOCKED, takes the row and appends the audit row. Runs in
+    the caller's transaction (a session) or on its own (an autocommit connection)."""
     row = session.execute(
         text("SELECT submission_id, token FROM bakso_claim_next(:user, :login, :expires, :now)"),
         {"user": actor.id, "login": actor.login, "expires": expires, "now": now},
