@@ -15,15 +15,16 @@ from collections import Counter
 from bench.common import pg_database, save
 
 
-def _claimer(url: str, login_id: int, start, out) -> None:
+def _claimer(url: str, login_id: int, ready, start, out) -> None:
     from bakso_tui.db.engine import Database
     from bakso_tui.domain.claims import claim_next
     from bakso_tui.domain.users import Actor
 
     db = Database(url, pool_size=1)
     actor = Actor(login=f"v{login_id}", role="verifier", id=login_id)
-    with db.read():  # connect before the start
+    with db.read(), db.step():  # connect (both pools) before the start
         pass
+    ready.put(login_id)
     got = []
     start.wait()
     while True:
@@ -48,11 +49,13 @@ def run(n: int = 10_000, claimers: int = 32) -> dict:
             ids = [users.add_user(s, users.cli_actor(), login=f"v{k}", name=f"V{k}",
                                   role="verifier").id for k in range(claimers)]
         ctx = mp.get_context("spawn")
-        start, out = ctx.Event(), ctx.Queue()
-        procs = [ctx.Process(target=_claimer, args=(db.url, i, start, out)) for i in ids]
+        ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=_claimer, args=(db.url, i, ready, start, out)) for i in ids]
         for p in procs:
             p.start()
-        time.sleep(3 + claimers * 0.15)  # let every process import and connect
+        for _ in procs:  # every process has imported and connected: 32 imports on
+            ready.get(timeout=300)  # 2 cores take longer than any fixed sleep
+        time.sleep(0.5)
         t0 = time.perf_counter()
         start.set()
         results = [out.get(timeout=600) for _ in procs]

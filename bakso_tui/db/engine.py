@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +48,7 @@ class Database:
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
             raise DatabaseError(t("db.driver", url=_safe(url)))
         self.dialect = parsed.get_backend_name()
+        self._parsed, self._echo, self._pool_size = parsed, echo, pool_size
         try:
             if self.dialect == "sqlite":
                 self.engine = self._sqlite_engine(parsed, echo)
@@ -129,8 +131,35 @@ class Database:
         with self._write() as session, session.begin():
             yield session
 
+    @cached_property
+    def _step_engine(self) -> Engine:
+        # Its own small pool: no pre-ping and no reset on return, both of which
+        # cost a round trip on every checkout. A connection that died is
+        # invalidated on its first error and `step` says so to the caller.
+        return create_engine(
+            self._parsed,
+            echo=self._echo,
+            isolation_level="AUTOCOMMIT",
+            pool_size=1,
+            max_overflow=self._pool_size,
+            pool_pre_ping=False,
+            pool_reset_on_return=None,
+            connect_args={"connect_timeout": 5, "application_name": "bakso"},
+        )
+
+    @contextmanager
+    def step(self) -> Iterator[Connection]:
+        """One self-committing statement on PostgreSQL (a server-side function
+        that is a whole transaction by itself, such as ``bakso_claim_next``)."""
+        if not self.is_postgresql:
+            raise RuntimeError("Database.step is for PostgreSQL server functions")
+        with self._step_engine.connect() as conn:
+            yield conn
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if "_step_engine" in self.__dict__:
+            self._step_engine.dispose()
 
     @property
     def safe_url(self) -> str:
