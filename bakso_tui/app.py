@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 from time import perf_counter
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -22,6 +23,7 @@ from textual.command import CommandPalette
 from textual.screen import ModalScreen
 from textual.worker import Worker
 
+from bakso_tui.attachments.inspect import InspectorPool, default_pool
 from bakso_tui.commands import BaksoCommands
 from bakso_tui.config import Settings
 from bakso_tui.db.engine import Database, DatabaseError
@@ -110,6 +112,11 @@ class BaksoApp(App[None]):
         """The current time (aware, UTC); fixed in tests and snapshots."""
         return self._clock() if self._clock is not None else datetime.now(UTC)
 
+    @cached_property
+    def inspector(self) -> InspectorPool:
+        """The bounded child processes that draw attachment pages for the viewer."""
+        return default_pool(self.settings.attachments.file_limits())
+
     def can(self, permission: Permission) -> bool:
         return self.actor.can(permission)
 
@@ -123,7 +130,7 @@ class BaksoApp(App[None]):
         display = super().get_key_display(binding)
         if re.fullmatch(r"f\d{1,2}", display):
             return display.upper()
-        return "Esc" if display == "esc" else display
+        return {"esc": "Esc", "pgdn": "PgDn", "pgup": "PgUp"}.get(display, display)
 
     # ------------------------------------------------------------------ actions
 

@@ -442,12 +442,11 @@ def _intake_line(result) -> str:
 @click.option("--json", "as_json", is_flag=True)
 def inspect_cmd(obj: Context, file: Path, as_json: bool) -> None:
     """Inspect one attachment as the viewer would (type, pages, encryption, images, text)."""
-    from bakso_tui.attachments.inspect import Limits, inspect_bytes
+    from bakso_tui.attachments.inspect import inspect_bytes
 
     settings = obj.settings()
     att = settings.attachments
-    limits = Limits(max_file_bytes=att.max_file_bytes, max_pages=att.max_pages,
-                    max_pixels=att.max_pixels)
+    limits = att.file_limits()
     try:
         if file.stat().st_size > att.max_file_bytes:
             data = file.open("rb").read(att.max_file_bytes + 1)

@@ -47,6 +47,13 @@ class AttachmentSettings(BaseModel):
     max_pages: int = Field(default=50, gt=0)
     max_pixels: int = Field(default=40_000_000, gt=0)
 
+    def file_limits(self):
+        """The bounds one untrusted file is inspected and drawn under."""
+        from bakso_tui.attachments.inspect import Limits
+
+        return Limits(max_file_bytes=self.max_file_bytes, max_pages=self.max_pages,
+                      max_pixels=self.max_pixels)
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -26,8 +26,10 @@ import logging
 import multiprocessing as mp
 import queue
 import re
+import sys
 import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -345,10 +347,29 @@ def _image_xobjects(page, depth: int = 0):
 # ----------------------------------------------------------------- the pool
 
 
+@contextmanager
+def _real_stderr():
+    """Inside the TUI, Textual has replaced sys.stderr with an object without a
+    file descriptor, and multiprocessing's helper process needs one: hand it
+    the real one while a child starts."""
+    saved = sys.stderr
+    sys.stderr = sys.__stderr__ or saved
+    try:
+        yield
+    finally:
+        sys.stderr = saved
+
+
 def _child(conn: Connection, limits: Limits) -> None:
+    import os
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    # Nothing a decoder prints may reach the terminal (the TUI may own it):
+    # every failure comes back as a Problem instead.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     logging.disable(logging.CRITICAL)  # pypdf logs recoverable damage; problems say it
     warnings.simplefilter("ignore")  # pypdf's chatter; bomb warnings are re-armed per file
     while True:
@@ -358,7 +379,13 @@ def _child(conn: Connection, limits: Limits) -> None:
             return
         if job is None:
             return
-        data, name = job
+        kind, data, *args = job
+        if kind == "render":
+            from bakso_tui.attachments.render import render_in_process
+
+            conn.send(_page_to_wire(render_in_process(data, *args, limits)))
+            continue
+        name = args[0]
         try:
             inspection = inspect_in_process(data, name, limits)
         except MemoryError:
@@ -369,6 +396,11 @@ def _child(conn: Connection, limits: Limits) -> None:
 
 def _to_wire(inspection: Inspection) -> dict[str, Any]:
     return asdict(inspection)
+
+
+def _page_to_wire(page) -> dict[str, Any]:
+    # A drawn page, or the Problem why not: plain data across the pipe.
+    return {"problem": asdict(page)} if isinstance(page, Problem) else {"page": asdict(page)}
 
 
 def _from_wire(data: dict[str, Any]) -> Inspection:
@@ -382,7 +414,8 @@ class _Worker:
     def __init__(self, ctx, limits: Limits) -> None:
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(target=_child, args=(child_conn, limits), daemon=True)
-        self.process.start()
+        with _real_stderr():
+            self.process.start()
         child_conn.close()
 
     def kill(self) -> None:
@@ -406,27 +439,47 @@ class InspectorPool:
         self._closed = False
 
     def inspect(self, data: bytes, name: str) -> Inspection:
-        digest = hashlib.sha256(data).hexdigest()
+        reply = self._run(("inspect", data, name))
+        if isinstance(reply, Problem):
+            return Inspection(name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                              media_type=sniff(data), problems=[reply])
+        return _from_wire(reply)
+
+    def render(self, data: bytes, number: int, max_side: int):
+        """Page `number` (from 1) of an attachment drawn in a child: a
+        :class:`~bakso_tui.attachments.render.RenderedPage`, or the Problem why not."""
+        from bakso_tui.attachments.render import RenderedPage, check_rendered
+
+        reply = self._run(("render", data, number, max_side))
+        if isinstance(reply, Problem):
+            return reply
+        if "problem" in reply:
+            return Problem(**reply["problem"])
+        try:
+            return check_rendered(RenderedPage(**reply["page"]), max_side)
+        except (TypeError, ValueError) as exc:
+            return Problem("unreadable", {"detail": str(exc)})
+
+    def warm(self) -> None:
+        """Start one child now, so that the first file does not wait for it."""
+        with self._slots:
+            self._idle.put(self._take())
+
+    def _run(self, job: tuple) -> Any:
+        """Send `job` to an idle child; its reply, or a Problem if the child hung or died."""
         with self._slots:
             worker = self._take()
             try:
-                worker.conn.send((data, name))
+                worker.conn.send(job)
                 if worker.conn.poll(self.limits.timeout_s):
-                    result = _from_wire(worker.conn.recv())
+                    reply = worker.conn.recv()
                     self._idle.put(worker)
-                    return result
+                    return reply
                 self._drop(worker)
-                return self._failed(name, data, digest, Problem(
-                    "timeout", {"seconds": f"{self.limits.timeout_s:g}"}))
+                return Problem("timeout", {"seconds": f"{self.limits.timeout_s:g}"})
             except (EOFError, OSError, BrokenPipeError):
                 self._drop(worker)
-                code = worker.process.exitcode
-                return self._failed(name, data, digest, Problem("crashed", {"code": code}))
-
-    @staticmethod
-    def _failed(name: str, data: bytes, digest: str, problem: Problem) -> Inspection:
-        return Inspection(name=name, size=len(data), sha256=digest,
-                          media_type=sniff(data), problems=[problem])
+                return Problem("crashed", {"code": worker.process.exitcode})
 
     def _take(self) -> _Worker:
         try:

@@ -34,7 +34,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bakso_tui.attachments.inspect import Inspection, Limits, inspect_bytes
+from bakso_tui.attachments.inspect import Inspection, inspect_bytes
 from bakso_tui.attachments.package import (
     MANIFEST,
     Package,
@@ -209,9 +209,7 @@ class Intake:
         self.package_limits = PackageLimits(
             max_package_bytes=att.max_package_bytes, max_file_bytes=att.max_file_bytes
         )
-        self.file_limits = Limits(
-            max_file_bytes=att.max_file_bytes, max_pages=att.max_pages, max_pixels=att.max_pixels
-        )
+        self.file_limits = att.file_limits()
         self.store = BlobStore(att)
         self.actor = actor
         self._ref: _Reference | None = None

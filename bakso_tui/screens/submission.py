@@ -29,6 +29,7 @@ from bakso_tui.domain.review import SubmissionDetail, submission_detail
 from bakso_tui.domain.workflow import Action
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import BaksoScreen
+from bakso_tui.screens.viewer import AttachmentViewer, viewer_items
 from bakso_tui.widgets.bindings import tui_binding
 
 
@@ -124,6 +125,9 @@ class SubmissionScreen(BaksoScreen):
         tui_binding("a", "decide('approve')", "submission-approve"),
         tui_binding("k", "decide('return')", "submission-return"),
         tui_binding("t", "decide('reject')", "submission-reject"),
+        tui_binding("v", "view(1)", "submission-view"),
+        *[tui_binding(str(n), f"view({n})", f"submission-view-{n}", show=False)
+          for n in range(1, 10)],
         tui_binding("escape", "leave", "submission-leave"),
     ]
 
@@ -156,8 +160,14 @@ class SubmissionScreen(BaksoScreen):
 
     def on_mount(self) -> None:
         self.load()
+        self.warm_viewer()
         minutes = self.bakso.settings.lease_minutes
         self.set_interval(max(20.0, minutes * 60 / 3), self.renew)
+
+    @work(thread=True, group="submission_warm")
+    def warm_viewer(self) -> None:
+        """Start a drawing child now, so the first page shows at once."""
+        self.bakso.inspector.warm()
 
     @work(thread=True, exclusive=True, group="submission_load")
     def load(self) -> None:
@@ -185,6 +195,16 @@ class SubmissionScreen(BaksoScreen):
     def _lost(self, message: str) -> None:
         self.notify(message, severity="error", timeout=8)
         self.dismiss()
+
+    def action_view(self, number: int) -> None:
+        """Open the viewer on attachment `number` (as numbered in the checklist)."""
+        if self.detail is None:
+            return
+        count = len(viewer_items(self.detail))
+        if not count or number > count:
+            self.notify(t("tui.viewer.no_such", number=number, count=count), severity="warning")
+            return
+        self.app.push_screen(AttachmentViewer(self.detail, number - 1))
 
     def action_decide(self, action: str) -> None:
         if self.detail is None or self.deciding:
@@ -264,7 +284,9 @@ def render_detail(d: SubmissionDetail) -> str:
         lines.append(f"  [b $warning]{t('tui.submission.duplicate_of', number=e(d.duplicate_of))}[/]")
     if d.resubmission_of:
         lines.append(f"  {t('tui.submission.resubmission_of', number=e(d.resubmission_of))}")
-    lines += ["", f"[b]{t('tui.submission.checklist')}[/b]"]
+    lines += ["", f"[b]{t('tui.submission.checklist')}[/b]  "
+                  f"[$text-muted]{t('tui.submission.view_hint')}[/]"]
+    number = 0  # attachments are numbered for the viewer keys (1–9)
     for item in d.checklist:
         tag = t("tui.submission.mandatory") if item.mandatory else t("tui.submission.optional")
         if item.missing:
@@ -273,7 +295,8 @@ def render_detail(d: SubmissionDetail) -> str:
             continue
         lines.append(f"  [$success]✓[/] {e(item.name)} ({tag})")
         for att in item.attachments:
-            lines.append(f"      {e(att.filename)}  {e(att.media_type)}  "
+            number += 1
+            lines.append(f"      [b]\\[{number}][/b] {e(att.filename)}  {e(att.media_type)}  "
                          f"{t('tui.submission.pages', pages=att.pages)}")
             lines += [f"      [$warning]! {e(p)}[/]" for p in att.problems]
     lines += ["", f"[b]{t('tui.submission.history')}[/b]"]
