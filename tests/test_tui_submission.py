@@ -194,3 +194,52 @@ async def test_a_supervisor_releases_a_claim_and_a_verifier_cannot(office):
             await pilot.press("l")
             await settle(pilot)
         assert state_of(office.db, held) == expected, role
+
+
+@run_async
+async def test_a_supervisor_reassigns_a_claim_and_the_old_lease_decides_nothing(office):
+    from bakso_tui.domain import users
+    from bakso_tui.domain.workflow import Action
+    from bakso_tui.screens.reassign import ReassignDialog
+
+    with office.db.write() as s:
+        users.add_user(s, users.cli_actor(), login="verif2", name="Lalu Wira", role="verifier")
+        users.add_user(s, users.cli_actor(), login="adm1", name="Admin TI", role="admin")
+    held = next(n for n in office.work_order if state_of(office.db, n) == "diverifikasi")
+    with office.db.read() as s:
+        held_id = s.scalar(select(Submission.id).where(Submission.number == held))
+        old_token = s.scalar(select(Submission.claim_token).where(Submission.id == held_id))
+
+    # A verifier's `o` does nothing: the rules layer would refuse it anyway.
+    app = app_for(office, role="verifier")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.table.move_cursor(row=[r.number for r in app.screen.pages[0].rows].index(held))
+        await pilot.press("o")
+        await settle(pilot)
+        assert not isinstance(app.screen, ReassignDialog)
+
+    app = app_for(office, role="supervisor")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.table.move_cursor(row=[r.number for r in app.screen.pages[0].rows].index(held))
+        await pilot.press("o")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ReassignDialog)
+        logins = [p.login for p in dialog.people]
+        assert "spv1" not in logins  # the holder is not offered
+        assert "adm1" not in logins  # nor anyone who may not verify
+        assert "verif2" in logins and "verif1" in logins
+        dialog.query_one("#people").highlighted = logins.index("verif2")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("verif2" in str(n.message) for n in app._notifications)
+    with office.db.read() as s:
+        holder = s.scalar(select(Submission.claim_holder_id).where(Submission.id == held_id))
+        assert holder == users.get_user(s, "verif2").id
+    # The supervisor's old lease (the fencing token before) decides nothing.
+    with pytest.raises(claims.LeaseLost), office.db.write() as s:
+        claims.decide(s, office.supervisor.actor(), held_id, old_token, Action.REJECT,
+                      reason_code="lainnya", reason="x", now=FIXED_NOW)
+    assert state_of(office.db, held) == "diverifikasi"

@@ -157,6 +157,12 @@ def list_users(session: Session) -> list[UserInfo]:
     return [_info(u) for u in session.scalars(select(User).order_by(User.login))]
 
 
+def verifiers(session: Session) -> list[UserInfo]:
+    """Active accounts that may hold a claim: who a supervisor can hand work to."""
+    return [u for u in list_users(session)
+            if u.active and Actor(login=u.login, role=u.role, id=u.id).can(Permission.CLAIM)]
+
+
 def add_user(
     session: Session,
     actor: Actor,

@@ -89,6 +89,7 @@ class QueueScreen(BaksoScreen):
         tui_binding("n", "app.claim_next", "queue-next"),
         # Supervisors: give a claimed submission back to the queue (in the help).
         tui_binding("l", "release", "queue-release", show=False),
+        tui_binding("o", "reassign", "queue-reassign", show=False),
     ]
 
     #: The most rows the table holds at once (at least two pages).
@@ -343,7 +344,7 @@ class QueueScreen(BaksoScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
             return bool(self.filters.search) or self.search_input.display
-        if action == "release":
+        if action in ("release", "reassign"):
             return self.bakso.can(Permission.CLAIM_RELEASE)
         return True
 
@@ -367,6 +368,42 @@ class QueueScreen(BaksoScreen):
             return
         self.app.call_from_thread(
             self.notify, t("tui.queue.released", number=number, login=holder), markup=False)
+        self.app.call_from_thread(self.action_refresh)
+
+    def action_reassign(self) -> None:
+        row = self.table.current
+        if row is not None:
+            self.choose_verifier(row.id, row.number, row.claim_holder)
+
+    @work(thread=True, group="queue_reassign")
+    def choose_verifier(self, submission_id: int, number: str, holder: str | None) -> None:
+        from bakso_tui.domain import users
+        from bakso_tui.screens.reassign import ReassignDialog
+
+        with self.bakso.db.read() as session:
+            people = users.verifiers(session)
+
+        def chosen(login: str | None) -> None:
+            if login:
+                self.reassign_claim(submission_id, number, login)
+
+        self.app.call_from_thread(self.app.push_screen,
+                                  ReassignDialog(number, holder, people), chosen)
+
+    @work(thread=True, group="queue_reassign")
+    def reassign_claim(self, submission_id: int, number: str, login: str) -> None:
+        from bakso_tui.domain import claims
+
+        app = self.bakso
+        try:
+            with app.db.write() as session:
+                claims.reassign(session, app.actor, submission_id, login,
+                                lease_minutes=app.settings.lease_minutes, now=app.now())
+        except claims.ClaimError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            return
+        self.app.call_from_thread(
+            self.notify, t("tui.queue.reassigned", number=number, login=login), markup=False)
         self.app.call_from_thread(self.action_refresh)
 
     def action_search(self) -> None:

@@ -1,0 +1,59 @@
+"""The supervisor's reassign dialog: hand one submission to another verifier."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from bakso_tui.domain.users import UserInfo
+from bakso_tui.locale import t
+from bakso_tui.widgets.bindings import tui_binding
+
+
+class ReassignDialog(ModalScreen[str | None]):
+    """Pick the verifier (Enter); the dialog returns the login, or None on Esc."""
+
+    DEFAULT_CSS = """
+    ReassignDialog { align: center middle; }
+    ReassignDialog > Vertical {
+        width: 64; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    ReassignDialog OptionList { height: auto; max-height: 12; }
+    ReassignDialog .hint { color: $text-muted; }
+    """
+
+    BINDINGS = [tui_binding("escape", "cancel", "reassign-cancel")]
+
+    def __init__(self, number: str, holder: str | None, people: list[UserInfo]) -> None:
+        super().__init__()
+        self.number = number
+        self.holder = holder
+        self.people = [p for p in people if p.login != holder]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(t("tui.reassign.title", number=escape(self.number)))
+            if self.holder:
+                yield Label(t("tui.reassign.held_by", login=escape(self.holder)), classes="hint")
+            yield OptionList(*[Option(f"{escape(p.name)} ({escape(p.login)})", id=p.login)
+                               for p in self.people], id="people")
+            yield Label(t("tui.reassign.hint"), classes="hint")
+
+    def on_mount(self) -> None:
+        people = self.query_one("#people", OptionList)
+        if self.people:
+            people.highlighted = 0
+        people.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
