@@ -32,6 +32,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
+from collections.abc import Callable
 from typing import Any
 
 from bakso_tui.locale import t
@@ -381,9 +382,9 @@ def _child(conn: Connection, limits: Limits) -> None:
             return
         kind, data, *args = job
         if kind == "render":
-            from bakso_tui.attachments.render import render_in_process
+            from bakso_tui.attachments.render import render_job
 
-            conn.send(_page_to_wire(render_in_process(data, *args, limits)))
+            conn.send(_page_to_wire(render_job(data, *args, limits)))
             continue
         name = args[0]
         try:
@@ -412,6 +413,7 @@ def _from_wire(data: dict[str, Any]) -> Inspection:
 
 class _Worker:
     def __init__(self, ctx, limits: Limits) -> None:
+        self.file: str | None = None  # sha256 of the file the child keeps for drawing
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(target=_child, args=(child_conn, limits), daemon=True)
         with _real_stderr():
@@ -439,18 +441,25 @@ class InspectorPool:
         self._closed = False
 
     def inspect(self, data: bytes, name: str) -> Inspection:
-        reply = self._run(("inspect", data, name))
+        reply = self._run(lambda worker: ("inspect", data, name))
         if isinstance(reply, Problem):
             return Inspection(name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                               media_type=sniff(data), problems=[reply])
         return _from_wire(reply)
 
-    def render(self, data: bytes, number: int, max_side: int):
+    def render(self, data: bytes, number: int, max_side: int, sha256: str | None = None):
         """Page `number` (from 1) of an attachment drawn in a child: a
-        :class:`~bakso_tui.attachments.render.RenderedPage`, or the Problem why not."""
+        :class:`~bakso_tui.attachments.render.RenderedPage`, or the Problem why not.
+
+        The child keeps the last file it drew from; paging on, only its hash is
+        sent again (a 20 MB file is not copied through the pipe per page)."""
         from bakso_tui.attachments.render import RenderedPage, check_rendered
 
-        reply = self._run(("render", data, number, max_side))
+        sha256 = sha256 or hashlib.sha256(data).hexdigest()
+        reply = self._run(lambda worker: (
+            "render", None if worker.file == sha256 else data, sha256, number, max_side))
+        if isinstance(reply, dict) and reply.get("problem", {}).get("code") == "not_cached":
+            reply = self._run(lambda worker: ("render", data, sha256, number, max_side))
         if isinstance(reply, Problem):
             return reply
         if "problem" in reply:
@@ -465,12 +474,15 @@ class InspectorPool:
         with self._slots:
             self._idle.put(self._take())
 
-    def _run(self, job: tuple) -> Any:
-        """Send `job` to an idle child; its reply, or a Problem if the child hung or died."""
+    def _run(self, job_for: Callable[[_Worker], tuple]) -> Any:
+        """Send the job made for an idle child; its reply, or a Problem if it hung or died."""
         with self._slots:
             worker = self._take()
             try:
+                job = job_for(worker)
                 worker.conn.send(job)
+                if job[0] == "render" and job[1] is not None:
+                    worker.file = job[2]  # the child keeps this file now
                 if worker.conn.poll(self.limits.timeout_s):
                     reply = worker.conn.recv()
                     self._idle.put(worker)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bakso_tui.attachments.inspect import (
@@ -38,9 +38,9 @@ class RenderedPage:
     pages: int
     width: int
     height: int
-    pixels: bytes
-    text: str
-    has_text_layer: bool
+    pixels: bytes = field(repr=False)
+    text: str = field(repr=False)
+    has_text_layer: bool = False
 
     def image(self) -> Image:
         from PIL import Image
@@ -65,11 +65,27 @@ def check_rendered(page: RenderedPage, max_side: int) -> RenderedPage:
 
 # ------------------------------------------------------------ in the child only
 
-_open_pdf: tuple[str, object] | None = None  # (sha256, PdfDocument): the viewer pages on
+# The file the viewer pages through, kept so that the TUI sends it once, not per page.
+_file: tuple[str, bytes] | None = None  # (sha256, bytes)
+_open_pdf: tuple[str, object] | None = None  # (sha256, PdfDocument)
 
 
-def render_in_process(data: bytes, number: int, max_side: int,
-                      limits: Limits) -> RenderedPage | Problem:
+def render_job(data: bytes | None, sha256: str, number: int, max_side: int,
+               limits: Limits) -> RenderedPage | Problem:
+    """A render job as the child gets it: without the bytes when it has them already
+    (the reply ``not_cached`` asks the TUI to send them)."""
+    global _file
+    if data is None:
+        if _file is None or _file[0] != sha256:
+            return Problem("not_cached")
+        data = _file[1]
+    else:
+        _file = (sha256, data)
+    return render_in_process(data, number, max_side, limits, sha256=sha256)
+
+
+def render_in_process(data: bytes, number: int, max_side: int, limits: Limits,
+                      *, sha256: str | None = None) -> RenderedPage | Problem:
     """Draw page `number` (from 1). Only call this inside a bounded child."""
     media_type = sniff(data)
     if len(data) > limits.max_file_bytes:
@@ -77,7 +93,8 @@ def render_in_process(data: bytes, number: int, max_side: int,
                                      "limit": f"{limits.max_file_bytes / 2**20:.1f}"})
     try:
         if media_type == PDF:
-            return _render_pdf(data, number, max_side, limits)
+            return _render_pdf(data, sha256 or hashlib.sha256(data).hexdigest(), number,
+                               max_side, limits)
         if media_type in (JPEG, PNG):
             return _render_image(data, max_side, limits)
     except MemoryError:
@@ -90,11 +107,10 @@ def render_in_process(data: bytes, number: int, max_side: int,
     return Problem("unknown_type", {"head": data[:8].decode("latin-1", "replace")})
 
 
-def _document(data: bytes):
+def _document(data: bytes, digest: str):
     import pypdfium2 as pdfium
 
     global _open_pdf
-    digest = hashlib.sha256(data).hexdigest()
     if _open_pdf is None or _open_pdf[0] != digest:
         if _open_pdf is not None:
             _open_pdf[1].close()
@@ -103,11 +119,12 @@ def _document(data: bytes):
     return _open_pdf[1]
 
 
-def _render_pdf(data: bytes, number: int, max_side: int, limits: Limits) -> RenderedPage | Problem:
+def _render_pdf(data: bytes, digest: str, number: int, max_side: int,
+                limits: Limits) -> RenderedPage | Problem:
     import pypdfium2 as pdfium
 
     try:
-        pdf = _document(data)
+        pdf = _document(data, digest)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             return Problem("encrypted")

@@ -12,7 +12,7 @@ paging on is instant. Zoom, pan and rotation only change the view.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.markup import escape
 from textual import work
@@ -29,12 +29,22 @@ from bakso_tui.domain.review import AttachmentItem, SubmissionDetail, open_attac
 from bakso_tui.locale import t
 from bakso_tui.screens.base import BaksoScreen
 from bakso_tui.widgets.bindings import tui_binding
-from bakso_tui.widgets.page_view import PageView, TerminalImage
+from bakso_tui.widgets.page_view import PageView, TerminalImage, for_terminal
 
 #: Drawn pages kept in memory (RGB at up to 1600 px is at most ~5 MB a page).
 CACHE_BYTES = 96 * 1024 * 1024
 #: How many pages ahead of the one shown the background worker draws.
 PREFETCH_AHEAD = 12
+
+
+@dataclass(frozen=True)
+class OpenFile:
+    """An attachment's bytes as fetched (and audited) for the viewer."""
+
+    attachment_id: int
+    sha256: str
+    # Never in a repr: Textual describes a worker by the repr of its arguments.
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -100,10 +110,10 @@ class AttachmentViewer(BaksoScreen):
             self.background = background
 
     class Opened(Message):
-        def __init__(self, index: int, data: bytes) -> None:
+        def __init__(self, index: int, file: OpenFile) -> None:
             super().__init__()
             self.index = index
-            self.data = data
+            self.file = file
 
     def __init__(self, detail: SubmissionDetail, start: int = 0) -> None:
         super().__init__()
@@ -113,7 +123,7 @@ class AttachmentViewer(BaksoScreen):
         self.number = 1  # the page shown, from 1
         self.pages = 0  # pages of the attachment shown (0: not known yet)
         self.view = PageView()
-        self.data: bytes | None = None  # the bytes of the attachment shown
+        self.file: OpenFile | None = None  # the attachment shown, once fetched
         self._cache: OrderedDict[tuple[int, int], RenderedPage] = OrderedDict()
         self._problem: Problem | None = None
 
@@ -153,35 +163,36 @@ class AttachmentViewer(BaksoScreen):
         app = self.bakso
         item = self.items[index]
         with app.db.write() as session:
-            _att, data = open_attachment(session, app.actor, item.attachment.id,
-                                         store=BlobStore(app.settings.attachments))
-        self.post_message(self.Opened(index, data))
-        self._draw(item.attachment.id, data, 1, background=False)
+            att, data = open_attachment(session, app.actor, item.attachment.id,
+                                        store=BlobStore(app.settings.attachments))
+        file = OpenFile(att.id, att.sha256, data)
+        self.post_message(self.Opened(index, file))
+        self._draw(file, 1, background=False)
 
     @work(thread=True, exclusive=True, group="viewer_page")
-    def draw(self, attachment_id: int, data: bytes, number: int) -> None:
-        self._draw(attachment_id, data, number, background=False)
+    def draw(self, file: OpenFile, number: int) -> None:
+        self._draw(file, number, background=False)
 
     @work(thread=True, exclusive=True, group="viewer_prefetch")
-    def prefetch(self, attachment_id: int, data: bytes, first: int, last: int) -> None:
+    def prefetch(self, file: OpenFile, first: int, last: int) -> None:
         """Draw pages `first`..`last` in the background, skipping cached ones."""
         worker = get_current_worker()
         for number in range(first, last + 1):
             if worker.is_cancelled:
                 return
-            if (attachment_id, number) not in self._cache:
-                self._draw(attachment_id, data, number, background=True)
+            if (file.attachment_id, number) not in self._cache:
+                self._draw(file, number, background=True)
 
-    def _draw(self, attachment_id: int, data: bytes, number: int, *, background: bool) -> None:
-        page = self.bakso.inspector.render(data, number, DEFAULT_MAX_SIDE)
-        self.post_message(self.Drawn(attachment_id, number, page, background))
+    def _draw(self, file: OpenFile, number: int, *, background: bool) -> None:
+        page = self.bakso.inspector.render(file.data, number, DEFAULT_MAX_SIDE, file.sha256)
+        self.post_message(self.Drawn(file.attachment_id, number, page, background))
 
     # ------------------------------------------------------------ results
 
     def on_attachment_viewer_opened(self, message: Opened) -> None:
         if message.index != self.index:
             return
-        self.data = message.data
+        self.file = message.file
         self.pages = self.current.attachment.pages if self.current else 0
         self._update_title()
 
@@ -201,8 +212,8 @@ class AttachmentViewer(BaksoScreen):
         if page.number == self.number:
             self._problem = None
             self._show()
-        if not message.background and page.number < page.pages and self.data is not None:
-            self.prefetch(message.attachment_id, self.data, page.number + 1,
+        if not message.background and page.number < page.pages and self.file is not None:
+            self.prefetch(self.file, page.number + 1,
                           min(page.pages, page.number + PREFETCH_AHEAD))
         self._update_title()
 
@@ -228,7 +239,8 @@ class AttachmentViewer(BaksoScreen):
             message.update(t("tui.viewer.loading"))
             message.display = True
             return
-        image.image = self.view.apply(page.image())
+        image.image = for_terminal(self.view.apply(page.image()),
+                                   self.query_one("#viewer-page").size)
         image.display = True
         message.display = False
         text = page.text if page.has_text_layer else t("tui.viewer.no_text")
@@ -283,22 +295,28 @@ class AttachmentViewer(BaksoScreen):
         self.view = self.view.fit() if self.view.rotation == 0 else self.view
         self._show()
         self._update_title()
-        if self._page() is None and self.data is not None:
-            self.draw(item.attachment.id, self.data, number)
-        elif self.data is not None and number + PREFETCH_AHEAD <= self.pages:
-            self.prefetch(item.attachment.id, self.data, number + 1, number + PREFETCH_AHEAD)
+        if self.file is None:
+            return
+        if self._page() is None:
+            self.draw(self.file, number)
+        elif number + PREFETCH_AHEAD <= self.pages:
+            self.prefetch(self.file, number + 1, number + PREFETCH_AHEAD)
 
     def action_attachment(self, step: int) -> None:
         if len(self.items) < 2:
             return
         self.index = (self.index + step) % len(self.items)
-        self.number, self.pages, self.data = 1, 0, None
+        self.number, self.pages, self.file = 1, 0, None
         self.view = PageView()
         self._problem = None
         self.workers.cancel_group(self, "viewer_prefetch")
         self._show()
         self._update_title()
         self.open(self.index)
+
+    def on_resize(self) -> None:
+        if self._page() is not None:
+            self.call_after_refresh(self._show)
 
     def _set_view(self, view: PageView) -> None:
         self.view = view
