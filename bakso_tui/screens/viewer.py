@@ -265,11 +265,8 @@ class AttachmentViewer(BaksoScreen):
             return
         att = item.attachment
         tag = t("tui.submission.mandatory") if item.mandatory else t("tui.submission.optional")
-        parts = [
-            t("tui.viewer.attachment", n=self.index + 1, total=len(self.items)),
-            f"[b]{escape(item.requirement)}[/b] ({tag})",
-            escape(att.filename),
-        ]
+        parts = [t("tui.viewer.attachment", n=self.index + 1, total=len(self.items)),
+                 f"[b]{escape(att.filename)}[/b]"]
         if self.pages:
             parts.append(t("tui.viewer.page", page=self.number, pages=self.pages))
         parts.append(t("tui.viewer.fit") if self.view.fitted
@@ -279,6 +276,8 @@ class AttachmentViewer(BaksoScreen):
         drawn = sum(1 for (a, _n) in self._cache if a == att.id)
         if self.pages and drawn < self.pages and self._problem is None:
             parts.append(t("tui.viewer.drawn", done=drawn, pages=self.pages))
+        # The requirement last: its name can be long, and the line is cut at the right.
+        parts.append(f"{escape(item.requirement)} ({tag})")
         title.update("  ·  ".join(parts))
         notes.update("\n".join(f"! {escape(p)}" for p in att.problems))
 
