@@ -41,6 +41,15 @@ async def open_first(pilot) -> None:
     await settle(pilot)
 
 
+async def press_on_row(pilot, number: str, key: str) -> None:
+    """On the queue, put the cursor on submission `number` and press `key`."""
+    await settle(pilot)
+    queue = pilot.app.screen
+    queue.table.move_cursor(row=[r.number for r in queue.pages[0].rows].index(number))
+    await pilot.press(key)
+    await settle(pilot)
+
+
 def state_of(db, number: str) -> str:
     with db.read() as s:
         return s.scalar(select(Submission.state).where(Submission.number == number))
@@ -188,11 +197,7 @@ async def test_a_supervisor_releases_a_claim_and_a_verifier_cannot(office):
     for role, expected in (("verifier", "diverifikasi"), ("supervisor", "diajukan")):
         app = app_for(office, role=role)
         async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
-            queue = app.screen
-            queue.table.move_cursor(row=[r.number for r in queue.pages[0].rows].index(held))
-            await pilot.press("l")
-            await settle(pilot)
+            await press_on_row(pilot, held, "l")
         assert state_of(office.db, held) == expected, role
 
 
@@ -213,18 +218,12 @@ async def test_a_supervisor_reassigns_a_claim_and_the_old_lease_decides_nothing(
     # A verifier's `o` does nothing: the rules layer would refuse it anyway.
     app = app_for(office, role="verifier")
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.screen.table.move_cursor(row=[r.number for r in app.screen.pages[0].rows].index(held))
-        await pilot.press("o")
-        await settle(pilot)
+        await press_on_row(pilot, held, "o")
         assert not isinstance(app.screen, ReassignDialog)
 
     app = app_for(office, role="supervisor")
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.screen.table.move_cursor(row=[r.number for r in app.screen.pages[0].rows].index(held))
-        await pilot.press("o")
-        await settle(pilot)
+        await press_on_row(pilot, held, "o")
         dialog = app.screen
         assert isinstance(dialog, ReassignDialog)
         logins = [p.login for p in dialog.people]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import on
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from bakso_tui.locale import language, t
@@ -74,3 +74,20 @@ class BaksoScreen(Screen):
 
     def worker_failed(self, worker: Worker) -> None:
         """Hook: a worker of this screen failed (the user has been told already)."""
+
+
+DialogResult = TypeVar("DialogResult")
+
+
+class Dialog(ModalScreen[DialogResult]):
+    """A question over the current screen: one framed column in the middle,
+    with a muted hint line (``.hint``). Subclasses set their own width."""
+
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > Vertical {
+        width: 64; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    Dialog .hint { color: $text-muted; }
+    """

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, Select
 
 from bakso_tui.domain.queue import QueueFilter
 from bakso_tui.domain.workflow import Flag
 from bakso_tui.locale import t
+from bakso_tui.screens.base import Dialog
 from bakso_tui.widgets.bindings import tui_binding
 
 AGES = (1, 2, 3, 7, 14)
@@ -21,17 +21,12 @@ def _value(select: Select):
     return None if select.value in (Select.NULL, Select.BLANK) else select.value
 
 
-class FilterDialog(ModalScreen[QueueFilter | None]):
+class FilterDialog(Dialog[QueueFilter | None]):
     """Choose the filters; Enter applies, Esc cancels, Delete clears them all."""
 
     DEFAULT_CSS = """
-    FilterDialog { align: center middle; }
-    FilterDialog > Vertical {
-        width: 64; max-width: 100%; height: auto; max-height: 95%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
+    FilterDialog > Vertical { max-height: 95%; }
     FilterDialog Select { width: 100%; }
-    FilterDialog .hint { color: $text-muted; }
     """
 
     BINDINGS = [

@@ -360,14 +360,23 @@ class QueueScreen(BaksoScreen):
         from bakso_tui.domain import claims
 
         app = self.bakso
+        self._change_claim(
+            lambda session: claims.release(session, app.actor, submission_id, None,
+                                           now=app.now()),
+            t("tui.queue.released", number=number, login=holder))
+
+    def _change_claim(self, change, done: str) -> None:
+        """Run a supervisor's claim change in a write transaction (in a worker):
+        say the rules' refusal, or `done`, and reload the queue."""
+        from bakso_tui.domain.claims import ClaimError
+
         try:
-            with app.db.write() as session:
-                claims.release(session, app.actor, submission_id, None, now=app.now())
-        except claims.ClaimError as exc:
+            with self.bakso.db.write() as session:
+                change(session)
+        except ClaimError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
             return
-        self.app.call_from_thread(
-            self.notify, t("tui.queue.released", number=number, login=holder), markup=False)
+        self.app.call_from_thread(self.notify, done, markup=False)
         self.app.call_from_thread(self.action_refresh)
 
     def action_reassign(self) -> None:
@@ -395,16 +404,11 @@ class QueueScreen(BaksoScreen):
         from bakso_tui.domain import claims
 
         app = self.bakso
-        try:
-            with app.db.write() as session:
-                claims.reassign(session, app.actor, submission_id, login,
-                                lease_minutes=app.settings.lease_minutes, now=app.now())
-        except claims.ClaimError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
-            return
-        self.app.call_from_thread(
-            self.notify, t("tui.queue.reassigned", number=number, login=login), markup=False)
-        self.app.call_from_thread(self.action_refresh)
+        self._change_claim(
+            lambda session: claims.reassign(session, app.actor, submission_id, login,
+                                            lease_minutes=app.settings.lease_minutes,
+                                            now=app.now()),
+            t("tui.queue.reassigned", number=number, login=login))
 
     def action_search(self) -> None:
         search = self.search_input

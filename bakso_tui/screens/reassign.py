@@ -6,26 +6,20 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from bakso_tui.domain.users import UserInfo
 from bakso_tui.locale import t
+from bakso_tui.screens.base import Dialog
 from bakso_tui.widgets.bindings import tui_binding
 
 
-class ReassignDialog(ModalScreen[str | None]):
+class ReassignDialog(Dialog[str | None]):
     """Pick the verifier (Enter); the dialog returns the login, or None on Esc."""
 
     DEFAULT_CSS = """
-    ReassignDialog { align: center middle; }
-    ReassignDialog > Vertical {
-        width: 64; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
     ReassignDialog OptionList { height: auto; max-height: 12; }
-    ReassignDialog .hint { color: $text-muted; }
     """
 
     BINDINGS = [tui_binding("escape", "cancel", "reassign-cancel")]

@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -28,7 +27,7 @@ from bakso_tui.domain.catalog import load_catalog
 from bakso_tui.domain.review import SubmissionDetail, submission_detail
 from bakso_tui.domain.workflow import Action
 from bakso_tui.locale import language, t
-from bakso_tui.screens.base import BaksoScreen
+from bakso_tui.screens.base import BaksoScreen, Dialog
 from bakso_tui.screens.viewer import AttachmentViewer, viewer_items
 from bakso_tui.widgets.bindings import tui_binding
 
@@ -41,17 +40,12 @@ class DecisionRequest:
     override_reason: str = ""
 
 
-class DecisionDialog(ModalScreen[DecisionRequest | None]):
+class DecisionDialog(Dialog[DecisionRequest | None]):
     """Confirm a decision; return and reject ask for a reason code (and text)."""
 
     DEFAULT_CSS = """
-    DecisionDialog { align: center middle; }
-    DecisionDialog > Vertical {
-        width: 76; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
+    DecisionDialog > Vertical { width: 76; }
     DecisionDialog OptionList { height: auto; max-height: 10; }
-    DecisionDialog .hint { color: $text-muted; }
     """
 
     BINDINGS = [tui_binding("escape", "cancel", "decision-cancel")]
