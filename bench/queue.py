@@ -2,8 +2,10 @@
 
 Measured side by side in one run (issue 4): the time until the queue's first
 page is in the table, against a bare Textual app showing a 50-row DataTable;
-page-down in the TUI; keyset pages and searches in the rules layer; the TUI's
-memory before and after paging far down the queue.
+page-down in the TUI (from the key to the last line of the frame it causes,
+beside the same for a bare DataTable and Pilot's whole round trip); search in
+the TUI from Enter to the rows on screen; keyset pages and searches in the
+rules layer; the TUI's memory before and after paging far down the queue.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def domain_timings(db, actor) -> dict:
         after = page.next_key
     sample = page.rows[-1]
     searches = {}
-    for label, term in [("nik", sample.applicant_nik), ("number", sample.number),
-                        ("name_prefix", sample.applicant_name[:8])]:
+    terms = {"nik": sample.applicant_nik, "number": sample.number,
+             "name_prefix": sample.applicant_name[:8]}
+    for label, term in terms.items():
         runs = []
         for _ in range(5):
             with db.read() as s, Timer() as t:
@@ -49,10 +52,48 @@ def domain_timings(db, actor) -> dict:
         assert found.rows, label
         searches[label] = _median_ms(runs)
     return {"first_page_ms": _median_ms(firsts), "next_page_ms": _median_ms(nexts),
-            "search_ms": searches}
+            "search_ms": searches}, terms
 
 
-async def bare_first_paint() -> float:
+class FrameClock:
+    """When a widget last drew a line: a key's latency is from the key to the
+    last line of the frame it caused, not to when Pilot has finished waiting
+    (Pilot's own press-and-pause costs ~60 ms even for a key that does nothing)."""
+
+    def __init__(self, widget) -> None:
+        self.last = 0.0
+        draw = widget.render_line
+
+        def timed(y):
+            strip = draw(y)
+            self.last = time.perf_counter()
+            return strip
+
+        widget.render_line = timed
+
+
+async def page_downs(pilot, table, cursor, presses: int) -> dict:
+    clock = FrameClock(table)
+    frames, round_trips, stuck = [], [], 0
+    for _ in range(presses):
+        before = cursor()
+        t0 = time.perf_counter()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        round_trips.append(time.perf_counter() - t0)
+        if cursor() == before:  # at the end of the window, the next page not in yet
+            stuck += 1
+            continue
+        frames.append(clock.last - t0)
+    frames.sort()
+    return {"key_to_frame_median_ms": _median_ms(frames),
+            "key_to_frame_p95_ms": round(frames[int(len(frames) * 0.95)] * 1000, 1),
+            "pilot_round_trip_median_ms": _median_ms(round_trips),
+            "presses_that_did_not_move": stuck}
+
+
+async def bare_table(rows: int = 50) -> tuple[float, dict]:
+    """A bare Textual app with a DataTable: time to its first paint, and its page-down."""
     from textual.app import App
     from textual.widgets import DataTable
 
@@ -63,12 +104,12 @@ async def bare_first_paint() -> float:
             self.shown = None
 
         def compose(self):
-            yield DataTable()
+            yield DataTable(cursor_type="row")
 
         def on_mount(self):
             table = self.query_one(DataTable)
             table.add_columns("a", "b", "c", "d", "e", "f")
-            table.add_rows([[str(i)] * 6 for i in range(50)])
+            table.add_rows([[str(i)] * 6 for i in range(rows)])
             self.call_after_refresh(self._painted)
 
         def _painted(self):
@@ -78,10 +119,14 @@ async def bare_first_paint() -> float:
     async with app.run_test(size=(100, 30)) as pilot:
         while app.shown is None:
             await pilot.pause(0.01)
-    return app.shown
+        paging = None
+        if rows > 50:
+            table = app.query_one(DataTable)
+            paging = await page_downs(pilot, table, lambda: table.cursor_row, 40)
+    return app.shown, paging
 
 
-async def bakso_first_rows_and_paging(db, settings, user) -> dict:
+async def bakso_first_rows_and_paging(db, settings, user, searches: dict) -> dict:
     from bakso_tui.app import make_app
 
     db.check()  # as `bakso` does before it opens the app (cli.open_db)
@@ -91,18 +136,35 @@ async def bakso_first_rows_and_paging(db, settings, user) -> dict:
             await pilot.pause(0.01)
         first = app.first_rows_seconds
         rss_before = rss_mb()
-        downs = []
-        for _ in range(300):
-            t0 = time.perf_counter()
-            await pilot.press("pagedown")
-            await pilot.pause()
-            downs.append(time.perf_counter() - t0)
+        screen = app.screen
+        table = screen.table
+        paging = await page_downs(pilot, table, lambda: screen.pages[0].start + table.cursor_row,
+                                  300)
         await app.workers.wait_for_complete()
         rss_after = rss_mb()
-        screen = app.screen
         loaded = sum(len(p.rows) for p in getattr(screen, "pages", []))
-    return {"first_rows_s": round(first, 3), "page_down_median_ms": _median_ms(downs),
-            "page_down_p95_ms": round(sorted(downs)[int(len(downs) * 0.95)] * 1000, 1),
+        found = {}
+        clock = FrameClock(table)
+        for label, term in searches.items():
+            runs = []
+            for _ in range(3):
+                screen.search_input.value = term
+                t0 = time.perf_counter()
+                await screen.search_input.action_submit()
+                while not (table.rows_shown and screen.pending is None
+                           and screen.filters.search == term):
+                    if time.perf_counter() - t0 > 30:
+                        raise TimeoutError(f"search for {term!r} showed nothing")
+                    await asyncio.sleep(0.001)
+                await pilot.pause()  # the frame with the found rows
+                runs.append(clock.last - t0)
+                screen.action_clear_search()  # back to the whole queue
+                while screen.pending is not None or screen.filters.search:
+                    await asyncio.sleep(0.005)
+                await pilot.pause()
+            found[label] = _median_ms(runs)
+    return {"first_rows_s": round(first, 3), "page_down": paging,
+            "search_enter_to_frame_ms": found,
             "rows_in_window_after_300_page_downs": loaded,
             "rss_mb_before_after": [round(rss_before), round(rss_after)]}
 
@@ -119,10 +181,11 @@ def run(n: int = 1_000_000) -> dict:
             user = users.add_user(s, users.cli_actor(), login="verif1", name="Baiq Nurul Aini",
                                   role="verifier")
         figures = {"submissions": n, "seed_seconds": round(seeding.seconds, 1)}
-        figures["rules_layer"] = domain_timings(db, user.actor())
-        bare = [asyncio.run(bare_first_paint()) for _ in range(3)]
-        ours = asyncio.run(bakso_first_rows_and_paging(db, Settings(), user))
+        figures["rules_layer"], searches = domain_timings(db, user.actor())
+        bare = [asyncio.run(bare_table())[0] for _ in range(3)]
+        ours = asyncio.run(bakso_first_rows_and_paging(db, Settings(), user, searches))
         figures["bare_textual_50_rows_s"] = round(statistics.median(bare), 3)
+        figures["bare_textual_2000_row_table_page_down"] = asyncio.run(bare_table(2000))[1]
         figures["tui"] = ours
         figures["first_page_ratio_vs_bare"] = round(ours["first_rows_s"] / figures["bare_textual_50_rows_s"], 2)
     save("queue", figures)

@@ -26,7 +26,7 @@ def screen_keys(screen: Screen) -> list[tuple[str, Binding]]:
     first: dict[str, Binding] = {}
     for _key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding_key(binding) is None or binding.id is None:
+        if binding_key(binding) is None or binding.id is None or binding.system:
             continue
         first.setdefault(binding.id, binding)
         display = app.get_key_display(binding)
@@ -92,7 +92,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(t(help_key), id="help-text", markup=False)
         yield Static(t("tui.help.keys"), classes="help-heading")
         keys = [(display, describe(binding)) for display, binding in self.keys]
-        if self.target.query("DataTable"):
+        if self.target.query("DataTable, QueueTable"):
             keys += [
                 ("↑ ↓", t("tui.help.nav_row")),
                 ("PgUp PgDn", t("tui.help.nav_page")),

@@ -42,11 +42,14 @@ def translate_bindings(node: DOMNode) -> None:
 
 
 def tui_binding(
-    key: str, action: str, id: str, *, show: bool = True, priority: bool = False
+    key: str, action: str, id: str, *, show: bool = True, priority: bool = False,
+    system: bool = False,
 ) -> Binding:
     """A binding of ours: its id names its description (``tui.binding.<id>``).
 
     The description given here is only a placeholder (Textual hides bindings
-    with an empty one); `translate_bindings` puts the real text in.
+    with an empty one); `translate_bindings` puts the real text in. ``system``
+    marks plain navigation (arrows, pages), which the help sums up in one line.
     """
-    return Binding(key, action, id, show=show, priority=priority, id=id)
+    return Binding(key, action, id, show=show and not system, priority=priority, id=id,
+                   system=system)

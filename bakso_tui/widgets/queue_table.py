@@ -5,6 +5,13 @@ screen decides which pages are loaded. Column widths follow the terminal:
 in a terminal narrower than 100 columns the NIK column is left out (it is
 still searchable, and the submission screen shows it) so that names and
 services stay readable at 80×24.
+
+It is drawn with Textual's line API (a `ScrollView` whose `render_line`
+returns one ready `Strip` per screen line), not a DataTable: each row is
+rendered once into a strip and cached, so a page-down draws some thirty
+cached strips instead of two hundred Rich cells (measured with DataTable at
+100,000 rows: 188 ms median per page-down, nearly all of it cell rendering).
+A fixed header line stays on top.
 """
 
 from __future__ import annotations
@@ -12,17 +19,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from textual import events
 from textual.color import Color, ColorParseError
-from textual.events import Resize
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from bakso_tui.domain.queue import QueueRow
 from bakso_tui.domain.workflow import Flag
 from bakso_tui.locale import t
 from bakso_tui.widgets.bindings import translate_bindings, tui_binding
 from bakso_tui.widgets.formatting import format_age
-from bakso_tui.widgets.row_table import RowTable
 
 COLUMNS = ("age", "number", "village", "service", "applicant", "nik", "flags")
 FIXED_WIDTHS = {"age": 6, "number": 16, "nik": 16, "flags": 7}
@@ -61,22 +73,93 @@ def column_layout(width: int) -> tuple[tuple[str, int], ...]:
     return tuple((k, widths[k]) for k in keys)
 
 
-def _cell(value: str) -> Text:
-    # Text, never a str: a str cell would be read as Rich markup ("[" in a name).
-    return Text(value, no_wrap=True, overflow="ellipsis")
+Span = tuple[str, Style | None]  # a piece of a cell's text and its style
 
 
-class QueueTable(RowTable):
-    """Rows of the verification queue; Enter posts `DataTable.RowSelected`."""
+def _fit(spans: Sequence[Span], width: int, *, right: bool = False) -> list[Segment]:
+    """A cell's spans cut (ending in "…") or padded to exactly `width` cells, with a
+    one-cell margin on each side. Plain segments, no Rich rendering: a row is
+    built in a few microseconds."""
+    total = sum(cell_len(text) for text, _ in spans)
+    if total > width:
+        out, room = [], max(0, width - 1)
+        for text, style in spans:
+            if room <= 0:
+                break
+            size = cell_len(text)
+            if size > room:
+                text, size = set_cell_size(text, room), room
+            out.append(Segment(text, style))
+            room -= size
+        out.append(Segment("…" if width else ""))
+    else:
+        out = [Segment(text, style) for text, style in spans if text]
+        pad = Segment(" " * (width - total))
+        out = [pad, *out] if right else [*out, pad]
+    return [Segment(" "), *out, Segment(" ")]
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """Rows of the verification queue with a row cursor; Enter posts `RowSelected`."""
 
     DEFAULT_CSS = """
     QueueTable {
         height: 1fr;
+        background: $surface;
+        color: $foreground;
         scrollbar-size-vertical: 1;
+        &:focus { background-tint: $foreground 5%; }
+        & > .queue-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .queue-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .queue-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
     }
     """
 
-    BINDINGS = [tui_binding("enter", "select_cursor", "queue-open")]
+    COMPONENT_CLASSES = {"queue-table--header", "queue-table--cursor"}
+
+    BINDINGS = [
+        tui_binding("enter", "select_cursor", "queue-open"),
+        tui_binding("up", "cursor(-1)", "queue-row-up", system=True),
+        tui_binding("down", "cursor(1)", "queue-row-down", system=True),
+        tui_binding("pageup", "page(-1)", "queue-page-up", system=True),
+        tui_binding("pagedown", "page(1)", "queue-page-down", system=True),
+        tui_binding("home", "first", "queue-first", system=True),
+        tui_binding("end", "last", "queue-last", system=True),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class RowHighlighted(Message):
+        """The cursor moved to another row."""
+
+        def __init__(self, table: QueueTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
+        @property
+        def control(self) -> QueueTable:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter (or a click on the cursor row): open this submission."""
+
+        def __init__(self, table: QueueTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
+        @property
+        def control(self) -> QueueTable:
+            return self.table
 
     def __init__(self, *, now: Callable[[], datetime], id: str | None = None) -> None:
         super().__init__(id=id)
@@ -84,9 +167,11 @@ class QueueTable(RowTable):
         self._now = now
         self._rows: list[QueueRow] = []
         self._layout: tuple[tuple[str, int], ...] = ()
-        # Cells of the rows in the window, by submission id: moving the window
-        # re-adds rows without building their cells again.
-        self._cells: dict[int, tuple[Text, ...]] = {}
+        # One rendered line per row in the window, by submission id: moving the
+        # window or the cursor re-uses them; only new data builds new ones.
+        self._strips: dict[int, Strip] = {}
+        self._header: Strip | None = None
+        self._styles: dict[str, Style] | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -95,26 +180,50 @@ class QueueTable(RowTable):
         return self._rows
 
     @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    @property
     def current(self) -> QueueRow | None:
         if not self._rows or not 0 <= self.cursor_row < len(self._rows):
             return None
         return self._rows[self.cursor_row]
+
+    @property
+    def column_keys(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self._layout)
+
+    def column_labels(self) -> list[str]:
+        return [t(f"tui.column.{key}") for key in self.column_keys]
+
+    def cells_at(self, index: int) -> list[str]:
+        """The text of each cell of row `index`, as shown (for tests and the palette)."""
+        return ["".join(text for text, _ in spans) for spans in self._cells(self._rows[index])]
+
+    @property
+    def visible_rows(self) -> int:
+        """How many rows fit under the header."""
+        return max(1, self.scrollable_content_region.height - 1)
 
     # ------------------------------------------------------------ changing
 
     def replace_rows(
         self, rows: Iterable[QueueRow], *, keep_id: int | None = None, fresh: bool = True
     ) -> None:
-        """Show `rows` instead; the cursor stays on submission `keep_id` if it is there.
+        """Show `rows` instead; the cursor stays on submission `keep_id` if it is there,
+        at the same height on the screen.
 
-        ``fresh=False`` when the rows are the same data (the window moved, the
-        terminal was resized): their cells are reused, not built again.
+        ``fresh=False`` when the rows are the same data (the window moved): their
+        rendered lines are reused, not built again.
         """
-        old_row, old_offset = self.cursor_row, self.cursor_row - round(self.scroll_y)
+        old_offset = self.cursor_row - round(self.scroll_y)
         self._rows = list(rows)
         if fresh:
-            self._cells.clear()  # new data from the database: new ages and flags
-        self._rebuild()
+            self._strips.clear()  # new data from the database: new ages and flags
+        else:
+            shown = {row.id for row in self._rows}
+            for gone in [i for i in self._strips if i not in shown]:
+                del self._strips[gone]
         index = 0
         if keep_id is not None:
             for i, row in enumerate(self._rows):
@@ -122,56 +231,171 @@ class QueueTable(RowTable):
                     index = i
                     break
             else:
-                index = min(old_row, max(0, len(self._rows) - 1))
+                index = min(self.cursor_row, max(0, len(self._rows) - 1))
+        self._resize_virtual()
         self._place_cursor(index, old_offset)
 
     def append_rows(self, rows: Sequence[QueueRow]) -> None:
         self._rows.extend(rows)
-        self._add(rows)
+        self._resize_virtual()
+        self.refresh()
 
     def retranslate(self) -> None:
         translate_bindings(self)
         self._layout = ()
-        self._cells.clear()
-        self.replace_rows(self._rows, keep_id=self.current.id if self.current else None)
+        self._strips.clear()
+        self._header = None
+        self._styles = None
+        self.refresh()
 
-    # ------------------------------------------------------------ internals
+    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
+        """Put the cursor on row `row` (clamped) and, with `scroll`, bring it into view."""
+        if not self._rows:
+            return
+        self.cursor_row = min(max(row, 0), len(self._rows) - 1)
+        if scroll:
+            self._scroll_to_cursor()
+        self.refresh()
 
-    def on_resize(self, event: Resize) -> None:
+    # ------------------------------------------------------------ actions
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(row=self.cursor_row + step)
+
+    def action_page(self, step: int) -> None:
+        """A page down keeps the cursor at the same height on the screen."""
+        if not self._rows:
+            return
+        offset = self.cursor_row - round(self.scroll_y)
+        row = min(max(self.cursor_row + step * self.visible_rows, 0), len(self._rows) - 1)
+        self.cursor_row = row
+        self.scroll_to(y=max(0, row - offset), animate=False, immediate=True)
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self._rows) - 1)
+
+    def action_select_cursor(self) -> None:
+        if self.current is not None:
+            self.post_message(self.RowSelected(self, self.cursor_row))
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        if old != new or not self._rows:
+            self.post_message(self.RowHighlighted(self, new))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y < 1:
+            return
+        row = round(self.scroll_y) + event.y - 1
+        if not 0 <= row < len(self._rows):
+            return
+        if row == self.cursor_row:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row=row, scroll=False)
+
+    # ------------------------------------------------------------ drawing
+
+    def on_resize(self, event: events.Resize) -> None:
         if self._layout != column_layout(self._width()):
-            current = self.current
-            self.replace_rows(self._rows, keep_id=current.id if current else None, fresh=False)
+            self._layout = ()
+            self._strips.clear()
+            self._header = None
+        self._resize_virtual()
+        self._scroll_to_cursor()
 
     def _width(self) -> int:
         # One cell for the vertical scrollbar.
         return max(0, (self.size.width or 80) - 1)
 
-    def _rebuild(self) -> None:
-        layout = column_layout(self._width())
-        if layout != self._layout:
-            self.clear(columns=True)
-            for key, width in layout:
-                label = Text(t(f"tui.column.{key}"), no_wrap=True, overflow="ellipsis")
-                if key == "age":
-                    label.justify = "right"
-                self.add_column(label, width=width, key=key)
-            self._layout = layout
-            self._cells.clear()
-        else:
-            self.clear()
-        shown = {row.id for row in self._rows}
-        for gone in [i for i in self._cells if i not in shown]:
-            del self._cells[gone]
-        self._add(self._rows)
+    def _resize_virtual(self) -> None:
+        # The header takes the first line of the view, rows the rest.
+        self.virtual_size = Size(self._width(), len(self._rows) + 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top = round(self.scroll_y)
+        rows = self.visible_rows
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + rows:
+            self.scroll_to(y=self.cursor_row - rows + 1, animate=False, immediate=True)
 
     def _place_cursor(self, index: int, offset: int) -> None:
         if not self._rows:
+            self.cursor_row = 0
+            self.refresh()
             return
-        self.move_cursor(row=index, animate=False, scroll=False)
-        offset = max(0, min(offset, self.scrollable_content_region.height - 1))
-        self.call_after_refresh(self.scroll_to, y=max(0, index - offset), animate=False)
+        self.cursor_row = index
+        offset = max(0, min(offset, self.visible_rows - 1))
+        self.scroll_to(y=max(0, index - offset), animate=False, immediate=True)
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def _ensure_layout(self) -> None:
+        layout = column_layout(self._width())
+        if layout != self._layout:
+            self._layout = layout
+            self._strips.clear()
+            self._header = None
+
+    def render_line(self, y: int) -> Strip:
+        self._ensure_layout()
+        width = self.scrollable_content_region.width
+        if y == 0:
+            if self._header is None:
+                self._header = self._header_strip()
+            return self._header.extend_cell_length(width).crop(0, width)
+        index = round(self.scroll_y) + y - 1
+        base = self.rich_style
+        if not 0 <= index < len(self._rows):
+            return Strip([Segment(" " * width, base)], width)
+        row = self._rows[index]
+        strip = self._strips.get(row.id)
+        if strip is None:
+            strip = self._strips[row.id] = self._row_strip(row)
+        strip = strip.extend_cell_length(width).crop(0, width)
+        if index == self.cursor_row:
+            cursor = self.get_component_rich_style("queue-table--cursor")
+            return strip.apply_style(base + cursor)
+        return strip.apply_style(base)
+
+    def _line(self, cells: Iterable[Sequence[Span]]) -> Strip:
+        segments: list[Segment] = []
+        for spans, (key, width) in zip(cells, self._layout, strict=True):
+            segments += _fit(spans, width, right=key == "age")
+        return Strip(segments)
+
+    def _header_strip(self) -> Strip:
+        style = self.get_component_rich_style("queue-table--header")
+        strip = self._line([[(t(f"tui.column.{key}"), None)] for key, _ in self._layout])
+        return strip.extend_cell_length(self._width() + 1).apply_style(style)
+
+    def _row_strip(self, row: QueueRow) -> Strip:
+        return self._line(self._cells(row))
+
+    def _cells(self, row: QueueRow) -> list[list[Span]]:
+        self._ensure_layout()
+        by_column = {
+            "age": format_age(row.age(self._now())),
+            "number": row.number,
+            "village": row.village_name,
+            "service": row.service_name,
+            "applicant": row.applicant_name,
+            "nik": row.applicant_nik,
+        }
+        return [self._flag_spans(row) if key == "flags" else [(by_column[key], None)]
+                for key, _ in self._layout]
 
     def _flag_styles(self) -> dict[str, Style]:
+        if self._styles is None:
+            self._styles = self._theme_flag_styles()
+        return self._styles
+
+    def _theme_flag_styles(self) -> dict[str, Style]:
         variables = self.app.get_css_variables()
         styles: dict[str, Style] = {CLAIMED: Style(dim=True)}
         for flag, variable in FLAG_ORDER:
@@ -182,32 +406,11 @@ class QueueTable(RowTable):
             styles[flag] = Style(color=color, bold=True)
         return styles
 
-    def _add(self, rows: Iterable[QueueRow]) -> None:
-        now = self._now()
-        styles: dict[str, Style] | None = None
-        keys = [key for key, _ in self._layout]
-        cache = self._cells
-        for row in rows:
-            cells = cache.get(row.id)
-            if cells is None:
-                styles = styles or self._flag_styles()
-                by_column = {
-                    "age": Text(format_age(row.age(now)), justify="right", no_wrap=True),
-                    "number": _cell(row.number),
-                    "village": _cell(row.village_name),
-                    "service": _cell(row.service_name),
-                    "applicant": _cell(row.applicant_name),
-                    "nik": _cell(row.applicant_nik),
-                    "flags": self._flags_text(row, styles),
-                }
-                cells = cache[row.id] = tuple(by_column[k] for k in keys)
-            self.add_row(*cells, key=str(row.id))
-
-    @staticmethod
-    def _flags_text(row: QueueRow, styles: dict[str, Style]) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
+    def _flag_spans(self, row: QueueRow) -> list[Span]:
+        styles = self._flag_styles()
+        spans: list[Span] = []
         for i, flag in enumerate(row_flags(row)):
             if i:
-                text.append(" ")
-            text.append(t(f"tui.flag_short.{flag}"), styles[flag])
-        return text
+                spans.append((" ", None))
+            spans.append((t(f"tui.flag_short.{flag}"), styles[flag]))
+        return spans
