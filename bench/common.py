@@ -66,3 +66,20 @@ def save(name: str, figures: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, default=str))
     print(json.dumps({name: figures}, indent=2, default=str))
+
+
+class FrameClock:
+    """When a widget last drew a line: a key's latency is from the key to the
+    last line of the frame it caused, not to when Pilot has finished waiting
+    (Pilot's own press-and-pause costs ~60 ms even for a key that does nothing)."""
+
+    def __init__(self, widget) -> None:
+        self.last = 0.0
+        draw = widget.render_line
+
+        def timed(y):
+            strip = draw(y)
+            self.last = time.perf_counter()
+            return strip
+
+        widget.render_line = timed

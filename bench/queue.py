@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import Timer, pg_database, rss_mb, save
+from bench.common import FrameClock, Timer, pg_database, rss_mb, save
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -53,23 +53,6 @@ def domain_timings(db, actor) -> dict:
         searches[label] = _median_ms(runs)
     return {"first_page_ms": _median_ms(firsts), "next_page_ms": _median_ms(nexts),
             "search_ms": searches}, terms
-
-
-class FrameClock:
-    """When a widget last drew a line: a key's latency is from the key to the
-    last line of the frame it caused, not to when Pilot has finished waiting
-    (Pilot's own press-and-pause costs ~60 ms even for a key that does nothing)."""
-
-    def __init__(self, widget) -> None:
-        self.last = 0.0
-        draw = widget.render_line
-
-        def timed(y):
-            strip = draw(y)
-            self.last = time.perf_counter()
-            return strip
-
-        widget.render_line = timed
 
 
 async def page_downs(pilot, table, cursor, presses: int) -> dict:
