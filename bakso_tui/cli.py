@@ -56,6 +56,8 @@ def open_db(settings: Settings, *, need_schema: bool = True) -> Database:
         db.check()
         if need_schema and not migrate.is_current(db):
             raise DatabaseError(t("db.not_upgraded", url=db.safe_url))
+        if need_schema:
+            db.ensure_statistics()
     except DatabaseError as exc:
         fail(str(exc))
     return db
@@ -217,6 +219,7 @@ def db_upgrade(obj: Context) -> None:
     migrate.upgrade(db)
     with db.write() as session:
         counts = sync_reference(session)
+    db.refresh_statistics()  # new indexes are chosen only once they have statistics
     click.echo(
         t(
             "cli.upgraded",

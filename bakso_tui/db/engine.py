@@ -156,6 +156,40 @@ class Database:
         with self._step_engine.connect() as conn:
             yield conn
 
+    def refresh_statistics(self) -> None:
+        """Planner statistics for every table, after a bulk load or a schema
+        change. On PostgreSQL outside any transaction (an ANALYZE that is rolled
+        back leaves none). On SQLite a whole pass: 0.14 s at 100,000
+        submissions (a capped sample, ``analysis_limit``, misjudged the state
+        column and kept the slow plan)."""
+        if self.is_postgresql:
+            with self.step() as conn:
+                conn.exec_driver_sql("ANALYZE")
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
+    def ensure_statistics(self) -> None:
+        """SQLite keeps no statistics until ANALYZE runs, and without them it
+        reads "state IN (...)" as narrow and sorts the whole open queue for
+        every page (200 ms at 100,000 submissions instead of 3). Gather them
+        once when a file with submissions has none; later growth keeps the
+        proportions the planner needs. PostgreSQL's autovacuum does this."""
+        if self.is_postgresql:
+            return
+        with self.engine.connect() as conn:
+            known = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).first() and conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_stat1 WHERE tbl = 'submission'"
+            ).first()
+            has_rows = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE name = 'submission'"
+            ).first() and conn.exec_driver_sql("SELECT 1 FROM submission LIMIT 1").first()
+        if has_rows and not known:
+            self.refresh_statistics()
+
     def dispose(self) -> None:
         self.engine.dispose()
         if "_step_engine" in self.__dict__:

@@ -24,8 +24,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal,
     text,
 )
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bakso_tui.db.types import UTCDateTime, utcnow
@@ -41,6 +43,7 @@ NAMING = {
 OPEN_SQL = "state IN ('diajukan', 'diverifikasi')"
 FREE_SQL = "state = 'diajukan'"
 CLAIMED_SQL = "state = 'diverifikasi'"
+FLAGGED_SQL = f"{OPEN_SQL} AND (possible_duplicate OR nik_mismatch)"
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite: autoincrement on both.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -154,6 +157,25 @@ class Submission(Base):
             postgresql_where=text(OPEN_SQL),
             sqlite_where=text(OPEN_SQL),
         ),
+        # One village's queue, and the (few) flagged submissions, in work
+        # order: a filtered page reads its rows instead of walking the queue.
+        Index(
+            "ix_submission_queue_village",
+            "village_code",
+            "priority_rank",
+            "submitted_at",
+            "id",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
+        Index(
+            "ix_submission_queue_flagged",
+            "priority_rank",
+            "submitted_at",
+            "id",
+            postgresql_where=text(FLAGGED_SQL),
+            sqlite_where=text(FLAGGED_SQL),
+        ),
         # Claiming the next free submission walks only free rows, in work order.
         Index(
             "ix_submission_free",
@@ -172,11 +194,17 @@ class Submission(Base):
         ),
         Index("ix_submission_state_due", "state", "due_at"),
         Index("ix_submission_service_nik", "service_id", "applicant_nik"),
-        Index(
-            "ix_submission_name_key",
-            "name_key",
-            postgresql_ops={"name_key": "text_pattern_ops"},
-        ),
+        # Search by the start of a name, NIK, KK or submission number: LIKE
+        # 'x%' uses a btree on PostgreSQL only with text_pattern_ops (or a C
+        # collation); these still serve equality. The unique index on number
+        # keeps its default operator class for the constraint.
+        Index("ix_submission_name_key", "name_key", postgresql_ops={"name_key": "text_pattern_ops"}),
+        Index("ix_submission_applicant_nik", "applicant_nik",
+              postgresql_ops={"applicant_nik": "text_pattern_ops"}),
+        Index("ix_submission_applicant_kk", "applicant_kk",
+              postgresql_ops={"applicant_kk": "text_pattern_ops"}),
+        Index("ix_submission_number_prefix", "number",
+              postgresql_ops={"number": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -197,8 +225,8 @@ class Submission(Base):
     nik_problems: Mapped[list[Any]] = mapped_column(default=list)
     resubmission_of_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
 
-    applicant_nik: Mapped[str] = mapped_column(String(16), index=True)
-    applicant_kk: Mapped[str] = mapped_column(String(16), index=True)
+    applicant_nik: Mapped[str] = mapped_column(String(16))
+    applicant_kk: Mapped[str] = mapped_column(String(16))
     applicant_name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))  # upper-cased, for prefix search
     applicant_birth_date: Mapped[date] = mapped_column(Date)
@@ -231,6 +259,17 @@ class Submission(Base):
     documents: Mapped[list[IssuedDocument]] = relationship(
         back_populates="submission", order_by="IssuedDocument.id"
     )
+
+
+def state_in(*states: str) -> ColumnElement[bool]:
+    """``submission.state IN ('a', …)`` with the values written into the SQL.
+
+    SQLite uses a partial index (the queue's, the free rows', the leases') only
+    when the query repeats the index's own condition, and a bound parameter
+    never does: the queue's first page at 100,000 submissions took 206 ms with
+    one, 1 ms without. The states are the workflow's constants, never input.
+    """
+    return Submission.state.in_([literal(str(s), literal_execute=True) for s in states])
 
 
 class Blob(Base):

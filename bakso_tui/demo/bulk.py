@@ -102,9 +102,5 @@ def bulk_seed(
             )
         audit.append(session, actor="cli:seed", action="seed.bulk", target_type="database",
                      target_id="submission", details={"count": n, "seed": seed})
-    if db.is_postgresql:
-        # Planner statistics for the new rows (autovacuum would take its time).
-        # Outside a transaction: an ANALYZE that is rolled back leaves none.
-        with db.step() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    db.refresh_statistics()  # for the new rows; autovacuum would take its time
     return made

@@ -100,6 +100,7 @@ def seed_demo(
                     added += _one(session, catalog, store, villages, actors, seed, i, now)
             if advance is not None and hasattr(advance, "update"):
                 advance.update(min(batch, submissions - start))
+    db.refresh_statistics()
     with db.read() as session:
         report = DemoReport(
             villages=counts.villages,

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bakso_tui.db.models import Submission, User
+from bakso_tui.db.models import Submission, User, state_in
 from bakso_tui.db.types import utcnow
 from bakso_tui.domain import audit
 from bakso_tui.domain.decisions import record_decision
@@ -102,7 +102,7 @@ def claim(
         updated_at=now,
     )
     if submission_id is None:
-        where = Submission.state == State.QUEUED.value  # served by ix_submission_free
+        where = state_in(State.QUEUED)  # served by ix_submission_free
         before = State.QUEUED.value
     else:
         where = and_(Submission.id == submission_id, _claimable(now))
@@ -377,7 +377,7 @@ def expire_leases(session: Session, *, now: datetime | None = None) -> int:
     """Return submissions whose lease ran out to the queue (ix_submission_lease)."""
     now = now or utcnow()
     expired = select(Submission.id).where(
-        Submission.state == State.CLAIMED.value, Submission.claim_expires_at < now
+        state_in(State.CLAIMED), Submission.claim_expires_at < now
     )
     if session.get_bind().dialect.name == "postgresql":
         expired = expired.with_for_update(skip_locked=True)

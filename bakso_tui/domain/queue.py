@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from bakso_tui.db.models import Kecamatan, Service, Submission, User, Village
+from bakso_tui.db.models import Kecamatan, Service, Submission, User, Village, state_in
 from bakso_tui.db.types import utcnow
 from bakso_tui.domain.users import Actor, Permission, require
 from bakso_tui.domain.workflow import OPEN_STATES, Flag
@@ -83,20 +83,29 @@ def _flags(sub_priority: int, dup: bool, nik_bad: bool, due_at: datetime, now: d
     return tuple(flags)
 
 
-def _search_clause(term: str):
+def _search_clause(term: str, postgresql: bool):
+    """What the verifier typed, as indexed conditions: a whole NIK or KK
+    number, the start of one, a submission number or its start, or the start
+    of a name."""
     term = term.strip()
+
+    def starts(column, prefix: str):
+        if postgresql:  # each has a text_pattern_ops index, whatever the collation
+            return column.startswith(prefix, autoescape=True)
+        # SQLite's LIKE never uses an index here; a range over its byte-order
+        # (BINARY) index does: every string that starts with `prefix` sorts
+        # between it and it followed by the last code point.
+        return and_(column >= prefix, column < prefix + "\U0010ffff")
+
     if _DIGITS.match(term):
         if len(term) == 16:
             return or_(Submission.applicant_nik == term, Submission.applicant_kk == term)
-        return or_(
-            Submission.applicant_nik.startswith(term, autoescape=True),
-            Submission.number.startswith(term, autoescape=True),
-        )
+        return or_(starts(Submission.applicant_nik, term), starts(Submission.applicant_kk, term))
     if _NUMBER.match(term.upper()):  # a whole number: the unique index answers at once
         return Submission.number == term.upper()
     if term.upper().startswith("BKS"):
-        return Submission.number.startswith(term.upper(), autoescape=True)
-    return Submission.name_key.startswith(name_key(term), autoescape=True)
+        return starts(Submission.number, term.upper())
+    return starts(Submission.name_key, name_key(term))
 
 
 def name_key(name: str) -> str:
@@ -104,7 +113,7 @@ def name_key(name: str) -> str:
     return " ".join(name.upper().split())
 
 
-def _filtered(stmt: Select, filters: QueueFilter, now: datetime) -> Select:
+def _filtered(stmt: Select, filters: QueueFilter, now: datetime, postgresql: bool) -> Select:
     if filters.service_id:
         stmt = stmt.where(Submission.service_id == filters.service_id)
     if filters.village_code:
@@ -117,12 +126,12 @@ def _filtered(stmt: Select, filters: QueueFilter, now: datetime) -> Select:
         stmt = stmt.where(Submission.priority_rank == 0)
     elif filters.flag == Flag.PAST_SLA:
         stmt = stmt.where(Submission.due_at < now)
-    elif filters.flag == Flag.POSSIBLE_DUPLICATE:
-        stmt = stmt.where(Submission.possible_duplicate.is_(True))
+    elif filters.flag == Flag.POSSIBLE_DUPLICATE:  # bare columns, so PostgreSQL
+        stmt = stmt.where(Submission.possible_duplicate)  # sees the flagged index fits
     elif filters.flag == Flag.NIK_MISMATCH:
-        stmt = stmt.where(Submission.nik_mismatch.is_(True))
+        stmt = stmt.where(Submission.nik_mismatch)
     if filters.search and filters.search.strip():
-        stmt = stmt.where(_search_clause(filters.search))
+        stmt = stmt.where(_search_clause(filters.search, postgresql))
     return stmt
 
 
@@ -164,13 +173,20 @@ def queue_page(
         .join(Kecamatan, Kecamatan.code == Village.kecamatan_code)
         .join(Service, Service.id == Submission.service_id)
         .outerjoin(User, User.id == Submission.claim_holder_id)
-        .where(Submission.state.in_([s.value for s in OPEN_STATES]))
+        .where(state_in(*OPEN_STATES))
     )
-    stmt = _filtered(stmt, filters, now)
+    stmt = _filtered(stmt, filters, now, session.get_bind().dialect.name == "postgresql")
     if after is not None:
+        # (rank, at, id) >= (rank, at, id + 1) is the same rows as "> after"
+        # (ids are integers), but PostgreSQL estimates a row comparison from
+        # its first column alone: "priority_rank > 1" reads as no rows left,
+        # so a narrow search's next page would walk the whole queue index
+        # (1 s at a million rows) instead of the NIK or name index, while
+        # "priority_rank >= 1" reads as most of them.
+        rank, at, last_id = after
         stmt = stmt.where(
             tuple_(Submission.priority_rank, Submission.submitted_at, Submission.id)
-            > tuple_(*after)
+            >= tuple_(rank, at, last_id + 1)
         )
     stmt = stmt.order_by(
         Submission.priority_rank, Submission.submitted_at, Submission.id
