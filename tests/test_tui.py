@@ -13,7 +13,7 @@ from bakso_tui.db.engine import Database
 from bakso_tui.domain.queue import QueueRow
 from bakso_tui.locale import catalog, set_language
 from bakso_tui.screens import HelpScreen, QueueScreen, UsersScreen
-from bakso_tui.widgets import QueueTable, StatusBar, column_layout, format_age, format_count
+from bakso_tui.widgets import KeyBar, QueueTable, StatusBar, column_layout, format_age, format_count
 from bakso_tui.widgets.row_table import RowTable
 from tui_helpers import FIXED_NOW, app_for, fixed_clock, run_async, seed_office, settle
 
@@ -132,6 +132,28 @@ async def test_empty_search_says_so(sqlite_office):
         await settle(pilot)
         assert numbers(app) == []
         assert status(app) == "Tidak ada pengajuan yang cocok dengan «zzz»"
+
+
+@run_async
+async def test_key_bar_lists_the_keys_and_a_click_presses_one(sqlite_office):
+    app = app_for(sqlite_office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        line = str(bar.render())
+        assert line.startswith(" ⏎ Buka  / Cari  f Filter")
+        assert line.rstrip().endswith("^p Perintah")  # the palette, at the right edge
+        assert len(line) == 100
+        await pilot.click(KeyBar, offset=(line.index("/ Cari") + 1, 0))
+        await settle(pilot)
+        assert app.screen.search_input.display and app.screen.search_input.has_focus
+        # The bar follows the bindings: in the search box Esc closes it.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not app.screen.search_input.display
+        app.switch_language("en")
+        await settle(pilot)
+        assert str(bar.render()).startswith(" ⏎ Open  / Search")
 
 
 # ---------------------------------------------------------------- help

@@ -20,7 +20,7 @@ from typing import ClassVar, Literal
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
 from bakso_tui.domain.queue import (
@@ -34,7 +34,7 @@ from bakso_tui.domain.queue import (
 from bakso_tui.domain.users import Permission
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import BaksoScreen
-from bakso_tui.widgets import QueueTable, StatusBar, format_count
+from bakso_tui.widgets import KeyBar, QueueTable, StatusBar, format_count
 from bakso_tui.widgets.bindings import tui_binding
 
 Direction = Literal["reset", "next", "prev"]
@@ -126,6 +126,9 @@ class QueueScreen(BaksoScreen):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # Ask for the first page before anything is laid out: the query runs
+        # while the screen is built, and the first frame can carry the rows.
+        self.load("reset")
         yield self.make_header()
         # No blinking cursor: over SSH every blink is a redraw.
         search = Input(placeholder=t("tui.queue.search_placeholder"), id="queue-search")
@@ -134,11 +137,10 @@ class QueueScreen(BaksoScreen):
         yield search
         yield QueueTable(now=self.bakso.now, id="queue-table")
         yield StatusBar(id="queue-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show_status()
-        self.load("reset")
 
     @property
     def table(self) -> QueueTable:
@@ -154,7 +156,7 @@ class QueueScreen(BaksoScreen):
         """Ask the worker for a page: the head of the queue, or the next/previous one."""
         if direction == "reset":
             self.generation += 1
-            current = self.table.current
+            current = self.table.current if self.is_mounted else None
             request = PageRequest(
                 self.generation, "reset", 0, None, self.filters,
                 keep_id=current.id if current else None,
@@ -183,7 +185,8 @@ class QueueScreen(BaksoScreen):
         self.pending = request
         self.failed = False
         self._fetch(request)
-        self._show_status()
+        if self.is_mounted:
+            self._show_status()
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def _fetch(self, request: PageRequest) -> None:
@@ -201,6 +204,9 @@ class QueueScreen(BaksoScreen):
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageLoaded(request, page, perf_counter() - request.started))
 
+    def _first_rows_shown(self) -> None:
+        self.bakso.first_rows_seconds = perf_counter() - self.bakso.started_at
+
     def on_queue_screen_page_loaded(self, message: QueueScreen.PageLoaded) -> None:
         request, page = message.request, message.page
         if request.generation != self.generation:
@@ -211,8 +217,8 @@ class QueueScreen(BaksoScreen):
         if request.direction == "reset":
             self.pages = [LoadedPage(0, 0, list(page.rows), page.has_more)]
             table.replace_rows(page.rows, keep_id=request.keep_id)
-            if self.bakso.first_rows_seconds is None:
-                self.bakso.first_rows_seconds = perf_counter() - self.bakso.started_at
+            if self.bakso.first_rows_seconds is None:  # once the rows are on screen
+                self.call_after_refresh(self._first_rows_shown)
         elif request.direction == "next":
             last = self.pages[-1]
             if not page.rows:

@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from bakso_tui.domain import claims
@@ -29,6 +29,7 @@ from bakso_tui.domain.workflow import Action
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import BaksoScreen, Dialog
 from bakso_tui.screens.viewer import AttachmentViewer, viewer_items
+from bakso_tui.widgets import KeyBar
 from bakso_tui.widgets.bindings import tui_binding
 
 
@@ -150,7 +151,7 @@ class SubmissionScreen(BaksoScreen):
             yield Static(t("tui.submission.loading"), id="submission-text", markup=True)
         # Five keys of this screen plus help and quit fill 80 columns: the palette
         # (Ctrl+P) still works and the help lists it.
-        yield Footer(show_command_palette=False)
+        yield KeyBar(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()

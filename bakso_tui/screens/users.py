@@ -6,13 +6,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 from textual.worker import Worker, get_current_worker
 
 from bakso_tui.domain.users import Permission, UserInfo, list_users, require
 from bakso_tui.locale import t
 from bakso_tui.screens.base import BaksoScreen
-from bakso_tui.widgets import RowTable, StatusBar, format_count, role_label
+from bakso_tui.widgets import KeyBar, RowTable, StatusBar, format_count, role_label
 from bakso_tui.widgets.bindings import tui_binding
 
 COLUMNS = ("login", "name", "role", "active", "password")
@@ -39,7 +39,7 @@ class UsersScreen(BaksoScreen):
         yield self.make_header()
         yield RowTable(id="users-table")
         yield StatusBar(id="users-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._columns()

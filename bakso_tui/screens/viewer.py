@@ -19,7 +19,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from bakso_tui.attachments.inspect import Problem
@@ -28,6 +28,7 @@ from bakso_tui.attachments.store import BlobStore
 from bakso_tui.domain.review import AttachmentItem, SubmissionDetail, open_attachment
 from bakso_tui.locale import t
 from bakso_tui.screens.base import BaksoScreen
+from bakso_tui.widgets import KeyBar
 from bakso_tui.widgets.bindings import tui_binding
 from bakso_tui.widgets.page_view import PageView, TerminalImage, for_terminal
 
@@ -140,7 +141,7 @@ class AttachmentViewer(BaksoScreen):
             # Not focusable: its scroll keys would take PgDn and the arrows.
             with VerticalScroll(id="viewer-text", can_focus=False):
                 yield Static("", id="viewer-text-body", markup=False)
-        yield Footer(show_command_palette=False)
+        yield KeyBar(show_command_palette=False)
 
     def on_mount(self) -> None:
         if self.size.width and self.size.width < 100:
