@@ -9,6 +9,7 @@ F1 or ? explains the current screen and its keys, Ctrl+P opens the commands.
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -126,6 +127,11 @@ class BaksoApp(App[None]):
 
     def on_mount(self) -> None:
         self.switch_mode("queue" if self.may_open("queue") else "users")
+        # Everything built so far (modules, classes, the stylesheet, the first
+        # screen) lives as long as the program: move it out of the garbage
+        # collector's full passes, which otherwise walk ~140,000 objects every
+        # few seconds of scrolling (85 ms each; 10 ms after this).
+        self.call_after_refresh(gc.freeze)
 
     def get_key_display(self, binding: Binding) -> str:
         display = super().get_key_display(binding)
