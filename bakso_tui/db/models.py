@@ -141,6 +141,14 @@ class ReasonCode(Base):
     needs_text: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+WORK_ORDER = ("priority_rank", "submitted_at", "id")
+
+
+def _partial(name: str, columns: tuple[str, ...], where: str) -> Index:
+    """An index over the rows that satisfy `where`, on both databases."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+
+
 class Submission(Base):
     """One request from a village for one resident's service (a *pengajuan*)."""
 
@@ -149,49 +157,15 @@ class Submission(Base):
         UniqueConstraint("village_code", "external_id", name="uq_submission_village_external"),
         # The queue's work order (priority residents first, then oldest), over
         # open submissions only: a partial index on both databases.
-        Index(
-            "ix_submission_queue",
-            "priority_rank",
-            "submitted_at",
-            "id",
-            postgresql_where=text(OPEN_SQL),
-            sqlite_where=text(OPEN_SQL),
-        ),
+        _partial("ix_submission_queue", WORK_ORDER, OPEN_SQL),
         # One village's queue, and the (few) flagged submissions, in work
         # order: a filtered page reads its rows instead of walking the queue.
-        Index(
-            "ix_submission_queue_village",
-            "village_code",
-            "priority_rank",
-            "submitted_at",
-            "id",
-            postgresql_where=text(OPEN_SQL),
-            sqlite_where=text(OPEN_SQL),
-        ),
-        Index(
-            "ix_submission_queue_flagged",
-            "priority_rank",
-            "submitted_at",
-            "id",
-            postgresql_where=text(FLAGGED_SQL),
-            sqlite_where=text(FLAGGED_SQL),
-        ),
+        _partial("ix_submission_queue_village", ("village_code", *WORK_ORDER), OPEN_SQL),
+        _partial("ix_submission_queue_flagged", WORK_ORDER, FLAGGED_SQL),
         # Claiming the next free submission walks only free rows, in work order.
-        Index(
-            "ix_submission_free",
-            "priority_rank",
-            "submitted_at",
-            "id",
-            postgresql_where=text(FREE_SQL),
-            sqlite_where=text(FREE_SQL),
-        ),
+        _partial("ix_submission_free", WORK_ORDER, FREE_SQL),
         # Leases, to find the expired ones without scanning the claimed work.
-        Index(
-            "ix_submission_lease",
-            "claim_expires_at",
-            postgresql_where=text(CLAIMED_SQL),
-            sqlite_where=text(CLAIMED_SQL),
-        ),
+        _partial("ix_submission_lease", ("claim_expires_at",), CLAIMED_SQL),
         Index("ix_submission_state_due", "state", "due_at"),
         Index("ix_submission_service_nik", "service_id", "applicant_nik"),
         # Search by the start of a name, NIK, KK or submission number: LIKE
