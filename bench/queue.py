@@ -60,7 +60,42 @@ def domain_timings(db, actor) -> dict:
         assert found.rows, label
         searches[label] = _median_ms(runs)
     return {"first_page_ms": _median_ms(firsts), "next_page_ms": _median_ms(nexts),
-            "search_ms": searches}, terms
+            "search_ms": searches, "many_searches": many_searches(db, actor)}, terms
+
+
+def many_searches(db, actor, per_kind: int = 60) -> dict:
+    """One sample of each kind can be lucky: the planner's estimate decides
+    how a search is read, and it differs from term to term. Many terms of each
+    kind, each answered once warm; the median and the slowest."""
+    import random
+
+    from sqlalchemy import text
+
+    from bakso_tui.domain.queue import QueueFilter, queue_page
+
+    rng = random.Random(4)
+    with db.read() as s:
+        names = sorted(s.scalars(text("SELECT DISTINCT applicant_name FROM submission")))
+        kks = sorted(s.scalars(text("SELECT applicant_kk FROM submission TABLESAMPLE SYSTEM (1)")))
+    kinds = {
+        "full_name": rng.sample(names, min(per_kind, len(names))),
+        "name_and_initial": [f"{n.split()[0]} {n.split()[-1][0]}"
+                             for n in rng.sample(names, min(per_kind, len(names)))],
+        "kk_prefix_10_to_14": [kk[:rng.choice((10, 12, 14))] for kk in rng.sample(kks, per_kind)],
+    }
+    out = {}
+    for kind, terms in kinds.items():
+        times = []
+        for term in terms:
+            runs = []
+            for _ in range(2):
+                with db.read() as s, Timer() as t:
+                    queue_page(s, actor, limit=200, filters=QueueFilter(search=term))
+                runs.append(t.seconds)
+            times.append(min(runs))
+        out[kind] = {"terms": len(terms), "median_ms": _median_ms(times),
+                     "slowest_ms": round(max(times) * 1000, 1)}
+    return out
 
 
 async def page_downs(pilot, table, cursor, presses: int) -> dict:

@@ -168,15 +168,14 @@ class Submission(Base):
         _partial("ix_submission_lease", ("claim_expires_at",), CLAIMED_SQL),
         Index("ix_submission_state_due", "state", "due_at"),
         Index("ix_submission_service_nik", "service_id", "applicant_nik"),
-        # Search by the start of a name, NIK, KK or submission number: LIKE
-        # 'x%' uses a btree on PostgreSQL only with text_pattern_ops (or a C
+        # Search by the start of a name or submission number: LIKE 'x%' uses
+        # a btree on PostgreSQL only with text_pattern_ops (or a C
         # collation); these still serve equality. The unique index on number
-        # keeps its default operator class for the constraint.
+        # keeps its default operator class for the constraint. NIK and KK are
+        # digits, searched by range on plain indexes (migration 0007).
         Index("ix_submission_name_key", "name_key", postgresql_ops={"name_key": "text_pattern_ops"}),
-        Index("ix_submission_applicant_nik", "applicant_nik",
-              postgresql_ops={"applicant_nik": "text_pattern_ops"}),
-        Index("ix_submission_applicant_kk", "applicant_kk",
-              postgresql_ops={"applicant_kk": "text_pattern_ops"}),
+        Index("ix_submission_applicant_nik", "applicant_nik"),
+        Index("ix_submission_applicant_kk", "applicant_kk"),
         Index("ix_submission_number_prefix", "number",
               postgresql_ops={"number": "text_pattern_ops"}),
     )
