@@ -4,7 +4,8 @@ Open submissions (queued or claimed) in work order: priority residents first,
 then the oldest. A page is fetched with ``limit + 1`` rows to know whether
 more follow, and the next page starts after the last row's key; never OFFSET,
 never the whole queue. The work order is served by the partial index
-``ix_submission_queue`` on both databases.
+``ix_submission_queue`` on both databases; on PostgreSQL a search with few
+matches is read through its own index and sorted instead (``queue_page``).
 """
 
 from __future__ import annotations
