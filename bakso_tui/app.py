@@ -3,8 +3,15 @@
 `make_app` builds a `BaksoApp` for one signed-in user. The app holds the
 settings, the database and the clock; screens read through the rules layer in
 thread workers. Which screens a user reaches depends on the role
-(`Permission.QUEUE_VIEW` → queue on F2, `Permission.USERS` → users on F3);
+(`Permission.QUEUE_VIEW` → queue on F2, `Permission.USERS` → users on F3,
+`Permission.BATCH` → issuance batches on F5);
 F1 or ? explains the current screen and its keys, Ctrl+P opens the commands.
+
+No background task ends the app: every worker runs with
+``exit_on_error=False`` and a failure reaches `report_worker_error`, which
+says in one line what could not be done and whether it will be tried again.
+The database going away and coming back, and the claims this session holds,
+are looked after by `bakso_tui.resilience`.
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ from __future__ import annotations
 import gc
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 from time import perf_counter
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -22,23 +30,59 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
-from bakso_tui.attachments.inspect import InspectorPool, default_pool
 from bakso_tui.commands import BaksoCommands
 from bakso_tui.config import Settings
-from bakso_tui.db.engine import Database, DatabaseError
+from bakso_tui.db.engine import Database, DatabaseError, transient
 from bakso_tui.domain.users import Permission, PermissionDenied, UserInfo
 from bakso_tui.locale import language, set_language, t
-from bakso_tui.screens import BaksoScreen, HelpScreen, QueueScreen, UsersScreen
+from bakso_tui.live import QueueListener
+from bakso_tui.locale.plain import visible, visible_lines
+from bakso_tui.resilience import ClaimKeeper, DatabaseWatch
+from bakso_tui.screens import later
+from bakso_tui.screens.base import BaksoScreen
+from bakso_tui.screens.help import HelpScreen
+from bakso_tui.screens.queue import QueueScreen
+from bakso_tui.screens.users import UsersScreen
+from bakso_tui.screens.dashboard import DashboardScreen
 from bakso_tui.widgets import translate_bindings
 from bakso_tui.widgets.bindings import tui_binding
+from bakso_tui.widgets.plain import ControlGuard
+
+if TYPE_CHECKING:
+    from bakso_tui.attachments.inspect import InspectorPool
 
 Clock = Callable[[], datetime]
 
+
 #: Screens reachable by mode name, and the permission each one needs.
-SCREEN_PERMISSIONS = {"queue": Permission.QUEUE_VIEW, "users": Permission.USERS}
+SCREEN_PERMISSIONS = {"queue": Permission.QUEUE_VIEW, "users": Permission.USERS,
+                      "schedule": Permission.QUEUE_VIEW, "batches": Permission.BATCH,
+                      "dashboard": Permission.DASHBOARD, "claims": Permission.CLAIM_RELEASE,
+                      "audit": Permission.AUDIT}
+#: The first screen: the first of these the role may open (supervisors land on the dashboard).
+FIRST_SCREENS = ("dashboard", "queue", "users")
+
+def first_mode(actor, wanted: str | None = None) -> str:
+    """The screen a session opens on: `wanted` if the role may open it, else the
+    first of FIRST_SCREENS it may (supervisors land on the dashboard)."""
+    asked = (wanted,) if wanted else ()
+    return next((m for m in (*asked, *FIRST_SCREENS)
+                 if m in SCREEN_PERMISSIONS and actor.can(SCREEN_PERMISSIONS[m])), "users")
+
+
+#: Actions of the queue that need a permission beyond seeing it.
+ACTION_PERMISSIONS = {"release": Permission.CLAIM_RELEASE, "reassign": Permission.CLAIM_RELEASE}
+
+#: Worker groups whose work is done again by itself once the database is back
+#: (`BaksoScreen.database_back`, `ClaimKeeper.release_left_behind`). The others
+#: were asked for by a key press, and the user presses it again.
+RETRIED_WHEN_BACK = frozenset(
+    {"queue", "users", "submission_load", "submission_lease", "release", "viewer_open"})
 
 
 def describe_error(error: BaseException | None) -> str:
@@ -60,7 +104,7 @@ def describe_error(error: BaseException | None) -> str:
     return first_line(f"{type(error).__name__}: {error}")
 
 
-class BaksoApp(App[None]):
+class BaksoApp(QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "BAKSO"
     COMMANDS = {BaksoCommands}
@@ -69,11 +113,24 @@ class BaksoApp(App[None]):
         tui_binding("f1,question_mark", "help", "help"),
         tui_binding("f2", "show_screen('queue')", "show-queue"),
         tui_binding("f3", "show_screen('users')", "show-users"),
+        # Not in the key bar (no room at 80 columns): in the help and the palette.
+        tui_binding("f4", "show_screen('schedule')", "show-schedule", show=False),
+        tui_binding("f5", "show_screen('batches')", "show-batches"),
+        tui_binding("f6", "show_screen('dashboard')", "show-dashboard", show=False),
+        tui_binding("f7", "show_screen('claims')", "show-claims", show=False),
+        tui_binding("f8", "show_screen('audit')", "show-audit", show=False),
         tui_binding("ctrl+q", "quit", "quit", priority=True),
         tui_binding("ctrl+p", "command_palette", "command-palette", priority=True, show=False),
     ]
 
-    MODES = {"queue": QueueScreen, "users": UsersScreen}
+    # The screens a role lands on are imported with the app; the others when
+    # first opened (the schedule's modules bring the PDF library: issue 16).
+    MODES = {"queue": QueueScreen, "users": UsersScreen, "dashboard": DashboardScreen,
+             "schedule": later.schedule_screen, "batches": later.batches_screen,
+             "claims": later.claims_screen, "audit": later.audit_screen}
+
+    #: "" while the database answers; else the line the header shows.
+    db_status: reactive[str] = reactive("")
 
     def __init__(
         self,
@@ -83,9 +140,15 @@ class BaksoApp(App[None]):
         user: UserInfo,
         demo: bool = False,
         clock: Clock | None = None,
-        keymap: Mapping[str, str] | None = None,
+        first_screen: str | None = None,
     ) -> None:
+        # The app starts in its first screen's mode: Textual builds that screen
+        # as it starts, instead of a blank default screen and then a switch of
+        # mode (which styles the whole app again, twice).
+        self.DEFAULT_MODE = first_mode(user.actor(), first_screen)
         super().__init__()
+        self.first_screen = first_screen
+        self._init_claims()
         self._quit_last()
         translate_bindings(self)
         self.settings = settings
@@ -93,14 +156,20 @@ class BaksoApp(App[None]):
         self.user = user
         self.actor = user.actor()
         self.demo = demo
+        #: On a demo: the accounts the palette offers to switch to (set by the CLI).
+        self.demo_accounts: tuple[str, ...] = ()
+        #: The account to open next, once this app has ended (a demo's switch).
+        self.switch_login: str | None = None
         self._clock = clock
         self.started_at = perf_counter()
         #: Seconds from `make_app` to the first queue rows in the table (for benchmarks).
         self.first_rows_seconds: float | None = None
         # Over SSH every frame counts: no animated scrolling or fading.
         self.animation_level = "none"
-        if keymap:
-            self.set_keymap(dict(keymap))
+        # The [keys] table of the config file: binding id -> key(s), Posting's way.
+        if settings.keys:
+            self.set_keymap(settings.keys)
+        hide_keys_not_yours(self)
 
     def _quit_last(self) -> None:
         # Textual's own Ctrl+Q comes first in the map; list "Keluar" last, after the screens.
@@ -117,6 +186,8 @@ class BaksoApp(App[None]):
     @cached_property
     def inspector(self) -> InspectorPool:
         """The bounded child processes that draw attachment pages for the viewer."""
+        from bakso_tui.attachments.inspect import default_pool  # its modules: on first use
+
         return default_pool(self.settings.attachments.file_limits())
 
     def can(self, permission: Permission) -> bool:
@@ -126,12 +197,36 @@ class BaksoApp(App[None]):
         return mode in SCREEN_PERMISSIONS and self.can(SCREEN_PERMISSIONS[mode])
 
     def on_mount(self) -> None:
-        self.switch_mode("queue" if self.may_open("queue") else "users")
         # Everything built so far (modules, classes, the stylesheet, the first
         # screen) lives as long as the program: move it out of the garbage
         # collector's full passes, which otherwise walk ~140,000 objects every
         # few seconds of scrolling (85 ms each; 10 ms after this).
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self._started)
+        self.watch_terminal()
+        self.start_listening()
+
+    def on_unmount(self) -> None:
+        self.stop_listening()
+
+    _control_guard = ControlGuard()
+
+    def get_line_filters(self):
+        """Textual's filters, and last the guard that keeps control characters of
+        any value off the terminal (see ``widgets/plain.py``)."""
+        return [*super().get_line_filters(), self._control_guard]
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A notification. Ours may use markup; one that quotes a value (a refusal
+        naming a submission, an error) is sent with ``markup=False``, and then its
+        control characters are shown escaped as well."""
+        if not markup:
+            message, title = visible_lines(message), visible(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _started(self) -> None:
+        gc.freeze()
+        gc.enable()  # `bakso` starts without it (bakso_tui/__main__.py)
 
     def get_key_display(self, binding: Binding) -> str:
         display = super().get_key_display(binding)
@@ -144,13 +239,44 @@ class BaksoApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "show_screen":
             mode = str(parameters[0]) if parameters else ""
-            if not self.may_open(mode):
+            if mode not in SCREEN_PERMISSIONS:
                 return False
-            return self.current_mode != mode
+            # A screen this role may not open: the key says so (`not_your_key`).
+            return not self.may_open(mode) or self.current_mode != mode
         return True
 
+    def permission_for(self, action: str) -> Permission | None:
+        """The permission a key's action needs, if one beyond the queue."""
+        screen = re.fullmatch(r"(?:app\.)?show_screen\('(\w+)'\)", action)
+        if screen:
+            return SCREEN_PERMISSIONS.get(screen[1])
+        return ACTION_PERMISSIONS.get(action)
+
+    def not_yours(self, action: str) -> bool:
+        """Is `action` a key of another role (a supervisor's, an admin's)?"""
+        needed = self.permission_for(action)
+        return needed is not None and not self.can(needed)
+
+    def not_your_key(self, action: str, key: str, what: str) -> None:
+        """Say that `key` (`what` it does) belongs to other roles, and which."""
+        from bakso_tui.domain.users import ROLE_PERMISSIONS
+
+        needed = self.permission_for(action)
+        roles = [t(f"users.role_{role.value}") for role, allowed in ROLE_PERMISSIONS.items()
+                 if needed in allowed]
+        self.notify(t("tui.not_your_key", key=key, what=what, roles=", ".join(roles)),
+                    severity="warning", markup=False)
+
     def action_show_screen(self, mode: str) -> None:
-        if not self.may_open(mode) or self.current_mode == mode:
+        if not self.may_open(mode):
+            for active in self.active_bindings.values():
+                if active.binding.action == f"show_screen('{mode}')":
+                    self.not_your_key(active.binding.action,
+                                      self.get_key_display(active.binding),
+                                      active.binding.description)
+                    return
+            return
+        if self.current_mode == mode:
             return
         while isinstance(self.screen, ModalScreen) and len(self.screen_stack) > 1:
             self.pop_screen()  # the help over the old screen must not wait there
@@ -175,6 +301,14 @@ class BaksoApp(App[None]):
                 self.notify(t("tui.quit_hint", key=self.get_key_display(active.binding)))
                 return
 
+    def switch_user(self, login: str) -> None:
+        """On a demo: end this session (its claims go back) and open it as `login`."""
+        if not self.demo or login not in self.demo_accounts:
+            return
+        self.release_all_now()
+        self.switch_login = login
+        self.exit()
+
     def action_switch_language(self) -> None:
         self.switch_language("en" if language() == "id" else "id")
 
@@ -196,7 +330,7 @@ class BaksoApp(App[None]):
     def action_claim_next(self) -> None:
         self.open_submission(None)
 
-    @work(thread=True, exclusive=True, group="claim")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="claim")
     def open_submission(self, submission_id: int | None) -> None:
         """Claim `submission_id` (or the next free one) and open it."""
         from bakso_tui.domain import claims
@@ -210,42 +344,88 @@ class BaksoApp(App[None]):
                     claim = claims.claim(session, self.actor, submission_id=submission_id,
                                          lease_minutes=self.settings.lease_minutes, now=self.now())
         except claims.ClaimError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            self.post_message(self.Claimed(None, refusal=str(exc)))
             return
-        self.call_from_thread(self._show_claim, claim)
+        self.post_message(self.Claimed(claim))
 
-    def _show_claim(self, claim) -> None:
+    class Claimed(Message):
+        """A claim was made (``claim``), refused (``refusal``), or nothing is free."""
+
+        def __init__(self, claim, refusal: str = "") -> None:
+            super().__init__()
+            self.claim = claim
+            self.refusal = refusal
+
+    def on_bakso_app_claimed(self, message: BaksoApp.Claimed) -> None:
         from bakso_tui.screens.submission import SubmissionScreen
 
+        claim = message.claim
+        if message.refusal:
+            self.notify(message.refusal, severity="warning", markup=False)
+            return
         if claim is None:
             self.notify(t("tui.submission.queue_empty"), markup=False)
             if isinstance(self.screen, QueueScreen):
                 self.screen.action_refresh()
             return
+        self.hold(claim)
+        if self._leaving:  # claimed while the session was ending: give it back
+            self.release_all_now()
+            return
         self.push_screen(SubmissionScreen(claim))
 
     def on_submission_screen_decided(self, message) -> None:
-        self.notify(t(f"tui.decision.done_{message.action.value}", number=message.number),
-                    markup=False)
-        self.pop_screen()
+        self.forget(message.submission_id)
+        if message.found:
+            said = t("session.decision_found", number=message.number,
+                     action=t(f"session.action.{message.action.value}"))
+        else:
+            said = t(f"tui.decision.done_{message.action.value}", number=message.number)
+        self.notify(said, markup=False)
+        if getattr(self.screen, "claim", None) is not None and \
+                self.screen.claim.submission_id == message.submission_id:
+            self.pop_screen()  # the decided submission's screen, if nothing else closed it
         if isinstance(self.screen, QueueScreen):
             self.screen.action_refresh()
         self.open_submission(None)
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.report_worker_error(event.worker)
+
     def report_worker_error(self, worker: Worker) -> None:
-        """The one place where a failed background task is shown to the user."""
-        task_key = f"tui.task.{worker.group}"
-        task = t(task_key)
-        if task == task_key:
-            task = t("tui.task.other")
-        self.log.error(f"worker {worker.name!r} ({worker.group}) failed", worker.error)
+        """The one place where a failed background task is shown to the user:
+        one line saying what could not be done and whether it is tried again."""
+        task = next((t(key) for key in (f"session.task.{worker.group}", f"tui.task.{worker.group}")
+                     if t(key) != key), t("tui.task.other"))
+        error = worker.error
+        self.log.error(f"worker {worker.name!r} ({worker.group}) failed", error)
+        was_away = self.database_away
+        self.note_failure(error)
+        retried = worker.group in RETRIED_WHEN_BACK and error is not None and transient(error)
+        if retried and was_away:
+            return  # the header already says the database is away; this waits for it too
         self.notify(
-            t("tui.error.failed", task=task, error=describe_error(worker.error)),
+            t("session.failed_retried" if retried else "session.failed_final",
+              task=task, error=describe_error(error)),
             title=t("tui.error.title"),
             severity="error",
             timeout=12,
             markup=False,
         )
+
+
+def hide_keys_not_yours(node) -> None:
+    """Keep the keys of other roles out of `node`'s key bar; pressed, they say whose they are."""
+    from dataclasses import replace
+
+    from textual.binding import BindingsMap
+
+    app = node if isinstance(node, BaksoApp) else node.app
+    node._bindings = BindingsMap.from_keys({
+        key: [replace(b, show=False) if app.not_yours(b.action) else b for b in bindings]
+        for key, bindings in node._bindings.key_to_bindings.items()
+    })
 
 
 def make_app(
@@ -255,12 +435,13 @@ def make_app(
     user: UserInfo,
     demo: bool = False,
     clock: Clock | None = None,
-    keymap: Mapping[str, str] | None = None,
+    first_screen: str | None = None,
 ) -> BaksoApp:
     """The back office for `user` on `db`. `clock` returns an aware UTC datetime.
 
-    ``keymap`` maps binding ids (``help``, ``quit``, ``show-queue``,
-    ``show-users``, ``queue-search``, ``queue-refresh``, …) to other keys.
+    The keys follow ``settings.keys`` (the ``[keys]`` table of the config
+    file), which maps binding ids (``help``, ``quit``, ``show-queue``,
+    ``queue-search``, …) to other keys.
     """
     set_language(settings.lang)
     # The screen draws on the main thread and every query runs in a worker
@@ -270,4 +451,5 @@ def make_app(
     # 60-80 ms instead of 11. At 1 ms the worker gets its turns; the cost is a
     # few more switches per second.
     sys.setswitchinterval(0.001)
-    return BaksoApp(settings=settings, db=db, user=user, demo=demo, clock=clock, keymap=keymap)
+    return BaksoApp(settings=settings, db=db, user=user, demo=demo, clock=clock,
+                    first_screen=first_screen)

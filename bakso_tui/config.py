@@ -15,17 +15,40 @@ Example file::
     [attachments]
     store = "database"        # or "directory"
     directory = "/srv/bakso/blobs"
+
+    printer = "PDF"           # a CUPS queue for the batches (lp -d PRINTER)
+
+    [batches]
+    close_at = "15:00"        # the daily close, office time (WITA)
+    handover_days = 5         # working days before an undelivered batch is flagged
+    officer_name = "…"        # PIHAK PERTAMA on the handover record
+
+    [jobs]
+    inbox = "/srv/bakso/inbox"
+
+    [tui]
+    warm = true               # keep a warm parent for fast starts (bakso_tui/warm)
+    warm_idle_minutes = 15    # it ends after this long without a session
+
+    [keys]                    # binding id = key(s), comma-separated
+    queue-search = "ctrl+f"
+    help = "f1,f12"
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from bakso_tui.errors import SetupError
+from bakso_tui.locale import DEFAULT_LANGUAGE, catalog
 
 APP_NAME = "bakso"
 ENV_DATABASE_URL = "BAKSO_DATABASE_URL"
@@ -33,8 +56,26 @@ ENV_CONFIG = "BAKSO_CONFIG"
 ENV_LANG = "BAKSO_LANG"
 
 
-class ConfigError(Exception):
+class ConfigError(SetupError):
     """A configuration problem, told to the user in one line (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds one untrusted file is inspected and drawn under.
+
+    Defined here, at the bottom of the layers, because the settings make one
+    (:meth:`AttachmentSettings.file_limits`) and the attachment inspector
+    (:mod:`bakso_tui.attachments.inspect`) enforces it."""
+
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_pages: int = 50
+    max_pixels: int = 40_000_000  # ~ an A4 page at 600 dpi; a 100 MP image is refused
+    max_decoded_bytes: int = 64 * 1024 * 1024  # per stream, after decompression
+    max_text_chars: int = 20_000  # kept per page
+    min_dpi: int = 100
+    timeout_s: float = 15.0
+    memory_bytes: int = 1024 * 1024 * 1024  # the child's address space
 
 
 class AttachmentSettings(BaseModel):
@@ -47,12 +88,87 @@ class AttachmentSettings(BaseModel):
     max_pages: int = Field(default=50, gt=0)
     max_pixels: int = Field(default=40_000_000, gt=0)
 
-    def file_limits(self):
+    def file_limits(self) -> Limits:
         """The bounds one untrusted file is inspected and drawn under."""
-        from bakso_tui.attachments.inspect import Limits
-
         return Limits(max_file_bytes=self.max_file_bytes, max_pages=self.max_pages,
                       max_pixels=self.max_pixels)
+
+
+_HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"  # HH:MM (or HH:MM:SS)
+
+
+class BatchSettings(BaseModel):
+    """The issuance batches and their handover record (berita acara serah terima)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    close_at: str = Field(default="15:00", pattern=_HHMM)
+    handover_days: int = Field(default=5, ge=1, le=60)
+    directory: Path | None = None  # where batch PDFs are written (else <data dir>/batches)
+    # PIHAK PERTAMA (who hands over) and who countersigns ("Mengetahui").
+    officer_name: str = ""
+    officer_position: str = "Kepala Seksi Pelayanan Dokumen Kependudukan"
+    officer_id: str = ""  # NIP
+    head_name: str = ""
+    head_position: str = "Kepala Dinas Kependudukan dan Pencatatan Sipil"
+    head_id: str = ""
+    place: str = "Selong"  # where the record is signed
+    pdf_workers: int = Field(default=2, ge=1, le=16)
+
+
+class JobSettings(BaseModel):
+    """The scheduler daemon (`bakso jobs run`). Times are office time (WITA)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inbox: Path | None = None  # the intake folder polled; no poll without it
+    inbox_minutes: int = Field(default=1, ge=1, le=24 * 60)
+    lease_minutes: int = Field(default=1, ge=1, le=24 * 60)
+    sla_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    overdue_at: str = Field(default="07:00", pattern=_HHMM)
+    audit_verify_at: str = Field(default="02:00", pattern=_HHMM)
+    lists_at: str = Field(default="16:00", pattern=_HHMM)  # the next day's recording lists
+    lists_directory: Path | None = None  # where they are written (else <data dir>/lists)
+    misfire_grace_hours: int = Field(default=12, ge=1, le=72)
+
+
+class TuiSettings(BaseModel):
+    """The terminal sessions: whether `bakso tui` keeps a warm parent (``bakso_tui/warm``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    warm: bool = True
+    warm_idle_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+
+def binding_ids() -> frozenset[str]:
+    """The ids of the interface's key bindings, which ``[keys]`` may remap.
+
+    Every binding of ours has an id that names its description,
+    ``tui.binding.<id>`` in the messages (see :mod:`bakso_tui.widgets.bindings`;
+    a test keeps the two the same), so the messages list them without this
+    layer importing the interface."""
+    prefix = "tui.binding."
+    return frozenset(k[len(prefix):] for k in catalog(DEFAULT_LANGUAGE) if k.startswith(prefix))
+
+
+def _known_binding(binding_id: str) -> str:
+    if binding_id not in binding_ids():
+        raise PydanticCustomError("binding_id", "no key binding has this id")
+    return binding_id
+
+
+def _key_list(keys: str) -> str:
+    """Textual's form: one key or several, comma-separated ("f1", "ctrl+f,f3")."""
+    parts = [part.strip() for part in keys.split(",")]
+    if not all(parts) or any(char.isspace() for part in parts for char in part):
+        raise PydanticCustomError(
+            "key_list", "give a key, or several separated by commas (\"ctrl+f,f3\")")
+    return ",".join(parts)
+
+
+BindingId = Annotated[str, AfterValidator(_known_binding)]
+KeyList = Annotated[str, AfterValidator(_key_list)]
 
 
 class Settings(BaseModel):
@@ -62,14 +178,31 @@ class Settings(BaseModel):
     lang: Literal["id", "en"] = "id"
     office_name: str = "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Lombok Timur"
     office_short: str = "Dukcapil Lombok Timur"
-    regency_code: str = "52.03"
+    regency_code: str = "52.03"  # not read yet: the regions come from the shipped list
     lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
     queue_page_size: int = Field(default=200, ge=10, le=2000)
+    #: Open queues read themselves again when another session changes them
+    #: (PostgreSQL LISTEN/NOTIFY, SQLite's data_version); off: only `r` does.
+    live_queue: bool = True
+    # NIKs on paper (recording lists, handover records, receipts): "masked" hides
+    # the birth date (520301******0123).
+    nik_display: Literal["full", "masked"] = "masked"
     attachments: AttachmentSettings = AttachmentSettings()
+    printer: str | None = None
+    batches: BatchSettings = BatchSettings()
+    jobs: JobSettings = JobSettings()
+    tui: TuiSettings = TuiSettings()
+    #: Where the audit chain's anchors are appended (daily, and by `bakso audit anchor`).
+    audit_anchor_file: Path | None = None
+    #: Binding id → the key(s) that replace its own, applied when the TUI starts.
+    keys: dict[BindingId, KeyList] = Field(default_factory=dict)
     config_file: Path | None = Field(default=None, exclude=True)
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_sqlite_url()
+
+    def resolved_anchor_file(self) -> Path:
+        return self.audit_anchor_file or data_dir() / "audit-anchors.txt"
 
 
 def config_path() -> Path:
@@ -81,6 +214,16 @@ def config_path() -> Path:
 
 def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def batch_dir(settings: Settings) -> Path:
+    """Where batch PDFs are written unless `--out` names a folder."""
+    return settings.batches.directory or data_dir() / "batches"
+
+
+def lists_dir(settings: Settings) -> Path:
+    """Where the scheduler writes the next day's recording lists."""
+    return settings.jobs.lists_directory or data_dir() / "lists"
 
 
 def default_sqlite_url() -> str:
@@ -108,7 +251,8 @@ def load_settings(*, database_url: str | None = None, lang: str | None = None) -
         settings = Settings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "?"
+        # A bad key of a table is reported at "[key]" below it: name the key itself.
+        where = ".".join(str(p) for p in first["loc"] if p != "[key]") or "?"
         raise ConfigError(f"{path}: {where}: {first['msg']}") from None
     settings.config_file = path if path.is_file() else None
     return settings

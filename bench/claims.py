@@ -15,13 +15,13 @@ from collections import Counter
 from bench.common import pg_database, save
 
 
-def _claimer(url: str, login_id: int, ready, start, out) -> None:
+def _claimer(url: str, login_id: int, ready, start, out, login: str = "") -> None:
     from bakso_tui.db.engine import Database
     from bakso_tui.domain.claims import claim_next
     from bakso_tui.domain.users import Actor
 
     db = Database(url, pool_size=1)
-    actor = Actor(login=f"v{login_id}", role="verifier", id=login_id)
+    actor = Actor(login=login or f"v{login_id}", role="verifier", id=login_id)
     with db.read(), db.step():  # connect (both pools) before the start
         pass
     ready.put(login_id)
@@ -36,8 +36,13 @@ def _claimer(url: str, login_id: int, ready, start, out) -> None:
     db.dispose()
 
 
-def run(n: int = 10_000, claimers: int = 32) -> dict:
+def run(n: int = 10_000, claimers: int = 32, *, roles: bool = False) -> dict:
+    """With `roles`, the database's per-person roles are made first (`bakso db
+    roles`) and each claimer connects as its own verifier's login role."""
     from sqlalchemy import func, select
+    from sqlalchemy.engine import make_url
+
+    from bakso_tui.db import roles as db_roles
 
     from bakso_tui.db.models import AuditEntry
     from bakso_tui.demo.bulk import bulk_seed
@@ -45,12 +50,19 @@ def run(n: int = 10_000, claimers: int = 32) -> dict:
 
     with pg_database() as db:
         bulk_seed(db, n)
+        prefix = ""
+        if roles:
+            with db.write_engine.begin() as conn:
+                prefix = db_roles.secure(conn)
         with db.write() as s:
-            ids = [users.add_user(s, users.cli_actor(), login=f"v{k}", name=f"V{k}",
-                                  role="verifier").id for k in range(claimers)]
+            made = [users.add_user(s, users.cli_actor(), login=f"v{k}", name=f"V{k}",
+                                   role="verifier") for k in range(claimers)]
+        urls = {u.id: make_url(db.url).set(username=u.db_role).render_as_string(
+            hide_password=False) if roles else db.url for u in made}
         ctx = mp.get_context("spawn")
         ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
-        procs = [ctx.Process(target=_claimer, args=(db.url, i, ready, start, out)) for i in ids]
+        procs = [ctx.Process(target=_claimer, args=(urls[u.id], u.id, ready, start, out, u.login))
+                 for u in made]
         for p in procs:
             p.start()
         for _ in procs:  # every process has imported and connected: 32 imports on
@@ -69,7 +81,11 @@ def run(n: int = 10_000, claimers: int = 32) -> dict:
             audited = s.scalar(select(func.count()).select_from(AuditEntry)
                                .where(AuditEntry.action == "submission.claim"))
             chain_ok = audit.verify(s).ok
+        if roles:
+            with db.write_engine.begin() as conn:
+                db_roles.drop(conn)
     figures = {
+        "roles": prefix or None,
         "submissions": n,
         "claimers": claimers,
         "claims": sum(claimed.values()),
@@ -81,7 +97,7 @@ def run(n: int = 10_000, claimers: int = 32) -> dict:
         "claims_per_s": round(sum(claimed.values()) / (t1 - t0)),
         "per_claimer_min_max": [min(len(g) for _, g, _ in results), max(len(g) for _, g, _ in results)],
     }
-    save("claims", figures)
+    save("claims_roles" if roles else "claims", figures)
     return figures
 
 

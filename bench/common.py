@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from bakso_tui.db import migrate
 from bakso_tui.db.engine import Database
-from bakso_tui.db.reference import sync_reference
+from bakso_tui.domain.reference import sync_reference
 
 PG_ADMIN_URL = os.environ.get(
     "BAKSO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -62,10 +62,41 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
+#: Every benchmark's figures saved in this process, in order (`make bench`'s one table).
+SAVED: dict[str, dict] = {}
+
+
 def save(name: str, figures: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, default=str))
-    print(json.dumps({name: figures}, indent=2, default=str))
+    SAVED[name] = figures
+    print(f"bench: {name} -> {RESULTS / (name + '.json')}", flush=True)
+
+
+def flatten(figures: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """("a.b.c", "value") for every leaf of `figures`; a list of plain values stays one cell."""
+    rows = []
+    for key, value in figures.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows += flatten(value, path + ".")
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                rows += flatten(item, f"{path}[{i}].")
+        else:
+            rows.append((path, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+    return rows
+
+
+def table(saved: dict[str, dict], failed: dict[str, str]) -> str:
+    """One Markdown table: benchmark, figure, value."""
+    lines = ["| benchmark | figure | value |", "|---|---|---|"]
+    for name, figures in saved.items():
+        for path, value in flatten(figures):
+            lines.append(f"| {name} | {path} | {value.replace('|', '/')} |")
+    for name, error in failed.items():
+        lines.append(f"| {name} | FAILED | {error.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
 
 
 class FrameClock:

@@ -154,7 +154,7 @@ async def bare_table(rows: int = 50) -> tuple[float, dict]:
 async def bakso_first_rows(db, settings, user) -> float:
     from bakso_tui.app import make_app
 
-    db.check()  # as `bakso` does before it opens the app (cli.open_db)
+    db.check()  # as `bakso` does before it opens the app (CliEnv.database in bakso_tui/cli/context.py)
     app = make_app(settings=settings, db=db, user=user)
     async with app.run_test(size=(100, 30)) as pilot:
         while app.first_rows_seconds is None:
@@ -182,7 +182,7 @@ def first_paint_side_by_side(db, settings, user, runs: int = 5) -> dict:
 async def bakso_first_rows_and_paging(db, settings, user, searches: dict) -> dict:
     from bakso_tui.app import make_app
 
-    db.check()  # as `bakso` does before it opens the app (cli.open_db)
+    db.check()  # as `bakso` does before it opens the app (CliEnv.database in bakso_tui/cli/context.py)
     app = make_app(settings=settings, db=db, user=user)
     async with app.run_test(size=(100, 30)) as pilot:
         while app.first_rows_seconds is None:
@@ -222,7 +222,9 @@ async def bakso_first_rows_and_paging(db, settings, user, searches: dict) -> dic
             "rss_mb_before_after": [round(rss_before), round(rss_after)]}
 
 
-def run(n: int = 1_000_000) -> dict:
+def run(n: int = 1_000_000, *, with_startup: bool = False) -> dict:
+    """`with_startup`: bench/startup.py's measurements on the same database
+    (`make bench` seeds a million submissions once for both)."""
     from bakso_tui.config import Settings
     from bakso_tui.demo.bulk import bulk_seed
     from bakso_tui.domain import users
@@ -238,7 +240,11 @@ def run(n: int = 1_000_000) -> dict:
         figures["first_paint"] = first_paint_side_by_side(db, Settings(), user)
         figures["bare_textual_2000_row_table_page_down"] = asyncio.run(bare_table(2000))[1]
         figures["tui"] = asyncio.run(bakso_first_rows_and_paging(db, Settings(), user, searches))
-    save("queue", figures)
+        save("queue", figures)
+        if with_startup:
+            from bench import startup
+
+            startup.measure(db)
     return figures
 
 

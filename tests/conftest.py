@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bakso_tui.db import migrate
 from bakso_tui.db.engine import Database
-from bakso_tui.db.reference import sync_reference
+from bakso_tui.domain.reference import sync_reference
 from bakso_tui.locale import set_language
 
 PG_ADMIN_URL = os.environ.get(
@@ -44,6 +44,8 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.delenv("BAKSO_DATABASE_URL", raising=False)
     monkeypatch.delenv("BAKSO_LANG", raising=False)
+    # No warm parent (bakso_tui/warm) outlives a test: tests/test_warm.py turns it on.
+    monkeypatch.setenv("BAKSO_WARM", "0")
     set_language("id")
     yield
     set_language("id")
@@ -168,3 +170,29 @@ def sqlite_db(_templates, tmp_path) -> Iterator[Database]:
 @pytest.fixture
 def pg_db(_templates, tmp_path) -> Iterator[Database]:
     yield from _make_db("postgresql", _templates, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def cups(tmp_path_factory):
+    """A private cupsd with a cups-pdf queue (see tests/cups_rig.py).
+
+    Missing CUPS (not root, not installed) skips the printing tests, or fails
+    them with CI=true, as a missing PostgreSQL does.
+    """
+    from cups_rig import CupsUnavailable, PrivateCups
+
+    # A short path: a Unix socket's path must stay under 108 bytes.
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="bakso-cups-"))
+    rig = PrivateCups(root)
+    try:
+        rig.start()
+    except CupsUnavailable as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        if IN_CI:
+            pytest.fail(f"CI=true and no CUPS for the printing tests: {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    yield rig
+    rig.stop()
+    shutil.rmtree(root, ignore_errors=True)

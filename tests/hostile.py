@@ -134,3 +134,51 @@ def zip_bomb_bytes(decompressed: int = 1024**3) -> bytes:
                 fh.write(chunk[:n])
                 left -= n
     return buf.getvalue()
+
+
+def zip_with_entries(n: int) -> bytes:
+    """A zip whose central directory really lists `n` empty entries (ZIP64 end
+    records when n needs them), written directly: 1,000,000 entries is about 80 MB."""
+    import struct
+
+    local, central = bytearray(), bytearray()
+    for i in range(n):
+        name = b"%x" % i
+        offset = len(local)
+        local += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0)
+        local += name
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0,
+                               len(name), 0, 0, 0, 0, 0, offset)
+        central += name
+    return bytes(local + central + _end_records(n, len(central), len(local)))
+
+
+def zip_claiming_entries(n: int, cd_size: int | None = None) -> bytes:
+    """A one-entry zip whose end records claim `n` entries (and a central directory of
+    `cd_size` bytes, 47 a claimed entry by default)."""
+    import struct
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("submission.json", b"{}")
+    raw = buf.getvalue()[:-22]  # drop the end record (no comment)
+    real_cd = struct.unpack_from("<L", buf.getvalue(), len(buf.getvalue()) - 22 + 12)[0]
+    cd_offset = len(raw) - real_cd
+    return raw + _end_records(n, cd_size if cd_size is not None else 47 * n, cd_offset)
+
+
+def _end_records(entries: int, cd_size: int, cd_offset: int) -> bytes:
+    import struct
+
+    out = b""
+    if entries >= 0xFFFF or cd_size >= 0xFFFFFFFF:
+        zip64_at = cd_offset + cd_size if cd_size < 0xFFFFFFFF else 0
+        out += struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries,
+                           cd_size, cd_offset)
+        out += struct.pack("<4sLQL", b"PK\x06\x07", 0, zip64_at, 1)
+        entries16, size32, offset32 = 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF
+    else:
+        entries16, size32, offset32 = entries, cd_size, cd_offset
+    return out + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, entries16, entries16, size32,
+                             offset32, 0)

@@ -33,13 +33,19 @@ def manifest(service: str = "kk_perubahan", external_id: str = "TL-2026-0001",
             "sex": "P",
             "address": "Dusun Kampung Baru RT 001/RW 002",
         },
+        # The mandatory requirements, and the first of each group of alternatives.
         "attachments": [
-            {"requirement": r.id, "file": f"{r.id}.pdf"} for r in svc.requirements if r.mandatory
+            {"requirement": r.id, "file": f"{r.id}.pdf"} for r in svc.requirements
+            if r.mandatory or (r.one_of and not r.when and r.id == _first_of(svc, r.one_of))
         ],
     }
     for key, value in overrides.items():
         data[key] = value
     return data
+
+
+def _first_of(svc, group: str) -> str:
+    return next(r.id for r in svc.requirements if r.one_of == group)
 
 
 def files_for(m: dict[str, Any]) -> dict[str, bytes]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from click.testing import CliRunner
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from bakso_tui.cli import cli
+from bakso_tui.db.models import AuditEntry
 from bakso_tui.domain import audit
 
 
@@ -108,3 +112,116 @@ def test_concurrent_writers_never_fork_the_chain(db):
     with db.read() as s:
         result = audit.verify(s)
     assert result.ok and result.count == 8 * 15
+
+
+
+def _rewrite_chain(db, *, position: int, new_actor: str) -> None:
+    """What an owner of the tables can do: change the `position`-th row, recompute every
+    hash from there on and set the head, so that the chain alone verifies again."""
+    with db.read() as s:
+        rows = [(r.id, r) for r in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    with db.engine.begin() as conn:
+        if db.is_postgresql:
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
+        prev = audit.GENESIS
+        for number, (row_id, r) in enumerate(rows, start=1):
+            actor = new_actor if number == position else r.actor
+            digest = audit.entry_hash(prev, at=r.at, actor=actor, action=r.action,
+                                      target_type=r.target_type, target_id=r.target_id,
+                                      from_state=r.from_state, to_state=r.to_state,
+                                      reason=r.reason, details=r.details)
+            conn.execute(text("UPDATE audit_log SET actor = :a, prev_hash = :p, hash = :h"
+                              " WHERE id = :id"), {"a": actor, "p": prev, "h": digest, "id": row_id})
+            prev = digest
+        conn.execute(text("UPDATE audit_head SET hash = :h, count = :c"),
+                     {"h": prev, "c": len(rows)})
+
+
+def _anchor_now(db) -> audit.Anchor:
+    with db.read() as s:
+        return audit.current_anchor(s, datetime.now(UTC))
+
+
+def test_a_recomputed_chain_is_caught_by_its_anchor(db):
+    _append(db, 3)
+    anchor = _anchor_now(db)
+    _append(db, 3)
+    _rewrite_chain(db, position=2, new_actor="mallory")
+    with db.read() as s:
+        assert audit.verify(s).ok  # the chain alone cannot tell
+        result = audit.verify(s, [anchor])
+    assert not result.ok and result.problem == "anchor" and result.anchor == anchor
+    assert result.count == 3
+
+
+def test_rows_cut_below_an_anchor_are_caught(db):
+    _append(db, 5)
+    anchor = _anchor_now(db)
+    with db.read() as s:
+        last_two = [r.id for r in s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2))]
+    with db.engine.begin() as conn:
+        if db.is_postgresql:
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_log_no_delete"))
+        conn.execute(text("DELETE FROM audit_log WHERE id IN (:a, :b)"),
+                     {"a": last_two[0], "b": last_two[1]})
+        third = conn.execute(text("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")).scalar()
+        conn.execute(text("UPDATE audit_head SET hash = :h, count = 3"), {"h": third})
+    with db.read() as s:
+        assert audit.verify(s).ok
+        result = audit.verify(s, [anchor])
+    assert not result.ok and result.problem == "anchor_beyond" and result.count == 3
+
+
+def test_a_missing_head_is_a_failure(db):
+    _append(db, 2)
+    with db.write() as s:
+        s.execute(text("DELETE FROM audit_head"))
+    with db.read() as s:
+        result = audit.verify(s)
+    assert not result.ok and result.problem == "head_missing"
+
+
+def test_anchor_file_round_trip_through_the_command_line(db, tmp_path):
+    _append(db, 4)
+    anchors = tmp_path / "anchors.txt"
+    runner = CliRunner()
+    for _ in range(2):
+        out = runner.invoke(cli, ["audit", "anchor", "--out", str(anchors), "--db", db.url])
+        assert out.exit_code == 0, out.output
+    assert oct(anchors.stat().st_mode & 0o777) == "0o600"
+    lines = anchors.read_text().splitlines()
+    assert len(lines) == 2 and lines[0].split()[1] == "4"
+    ok = runner.invoke(cli, ["audit", "verify", "--anchor", str(anchors), "--db", db.url])
+    assert ok.exit_code == 0 and "2 jangkar" in ok.stdout
+    _rewrite_chain(db, position=1, new_actor="mallory")
+    bad = runner.invoke(cli, ["audit", "verify", "--anchor", str(anchors), "--db", db.url])
+    assert bad.exit_code == 1 and "ditulis ulang" in bad.stderr
+    anchors.write_text(lines[0] + "\nnot an anchor\n")
+    broken = runner.invoke(cli, ["audit", "verify", "--anchor", str(anchors), "--db", db.url])
+    assert broken.exit_code == 2 and "baris 2" in broken.stderr
+
+def test_append_many_chains_like_single_appends(db):
+    from datetime import UTC, datetime
+
+    from bakso_tui.domain import audit as chain
+
+    at = datetime(2026, 12, 1, 2, 0, 0, 123456, tzinfo=UTC)
+    with db.write() as s:
+        chain.append(s, actor="a", action="one", target_type="t", target_id=1, at=at)
+        chain.append_many(s, [
+            {"actor": "b", "action": f"many.{i}", "target_type": "t", "target_id": i,
+             "from_state": None if i % 2 else "x", "to_state": "y", "reason": "r",
+             "details": {"i": i, "name": "Inaq «Sinah»"}, "at": at}
+            for i in range(5)
+        ])
+        chain.append_many(s, [])
+        chain.append(s, actor="c", action="last", target_type="t", target_id=9, at=at)
+    with db.read() as s:
+        result = chain.verify(s)
+        actions = [r.action for r in chain.history(s, "t", "3")]
+    assert result.ok and result.count == 7
+    assert actions == ["many.3"]

@@ -22,13 +22,17 @@ from bakso_tui.locale import set_language
 
 # The requirement vocabulary shared with the demo scans and the village side.
 VOCABULARY = {
-    "bukti_kelahiran", "bukti_perkawinan", "kk", "ktp_el", "formulir_f201", "formulir_f102",
-    "formulir_f103", "surat_kematian", "akta_kelahiran", "akta_perceraian", "skpwni",
-    "surat_kehilangan", "dokumen_rusak", "pas_foto", "bukti_perubahan_data",
+    "bukti_kelahiran", "bukti_perkawinan", "kk", "ktp_el", "kia", "formulir_f201",
+    "formulir_f102", "formulir_f103", "formulir_f105", "formulir_f106", "surat_kematian",
+    "akta_kelahiran", "akta_kematian", "akta_perceraian", "putusan_pengadilan",
+    "surat_pemuka_agama", "pas_foto_pasangan", "skpwni", "surat_kehilangan", "dokumen_rusak",
+    "pas_foto", "bukti_perubahan_data", "surat_tidak_keberatan", "surat_pernyataan_wali",
 }
 FIXED_SERVICES = [
     "akta_kelahiran", "akta_kematian", "kk_baru", "kk_perubahan", "kk_hilang_rusak",
     "ktp_el_baru", "ktp_el_hilang_rusak", "ktp_el_perubahan", "kia", "pindah_datang",
+    "pindah_dalam", "kia_hilang_rusak", "kia_perpanjangan", "kia_pindah_datang",
+    "kk_kepala_baru", "akta_perkawinan", "akta_perceraian",
 ]
 
 
@@ -50,6 +54,7 @@ def test_the_fixed_services_are_there_and_use_only_the_vocabulary():
     for svc in catalog.services:
         assert {r.id for r in svc.requirements} <= VOCABULARY, svc.id
         assert any(r.mandatory for r in svc.requirements), svc.id
+        assert svc.short, svc.id
         assert svc.service_days >= 1 and svc.legal_basis and svc.name and svc.name_en
         assert set(svc.outputs) <= {o.id for o in catalog.outputs}
 
@@ -58,13 +63,19 @@ def test_outputs_of_each_service():
     catalog = load_catalog()
     outputs = {s.id: s.outputs for s in catalog.services}
     assert outputs["akta_kelahiran"] == ("akta_kelahiran", "kk", "kia")
-    assert outputs["akta_kematian"] == ("akta_kematian", "kk")
-    assert outputs["pindah_datang"] == ("kk", "ktp_el")
+    # The surviving spouse's KTP-el (cerai mati) and the family's new KK.
+    assert outputs["akta_kematian"] == ("akta_kematian", "kk", "ktp_el")
+    assert outputs["pindah_datang"] == ("kk", "ktp_el", "kia")  # KIA for the children
+    assert outputs["pindah_dalam"] == ("kk", "ktp_el", "kia")
+    assert outputs["pindah_keluar"] == ("skpwni", "kk")  # a new KK for those who stay
     for sid in ("ktp_el_baru", "ktp_el_hilang_rusak", "ktp_el_perubahan"):
         assert outputs[sid] == ("ktp_el",)
-    for sid in ("kk_baru", "kk_perubahan", "kk_hilang_rusak"):
+    for sid in ("kk_baru", "kk_perubahan", "kk_hilang_rusak", "kk_kepala_baru"):
         assert outputs[sid] == ("kk",)
-    assert outputs["kia"] == ("kia",)
+    for sid in ("kia", "kia_hilang_rusak", "kia_perpanjangan", "kia_pindah_datang"):
+        assert outputs[sid] == ("kia",)
+    assert outputs["akta_perkawinan"] == ("akta_perkawinan", "kk")
+    assert outputs["akta_perceraian"] == ("akta_perceraian", "kk")
     assert {"akta_kelahiran", "akta_kematian", "kk", "ktp_el", "kia"} <= {o.id for o in catalog.outputs}
 
 
@@ -81,10 +92,17 @@ def test_requirements_follow_the_regulations():
         "surat_kematian": True, "kk": True, "formulir_f201": True, "ktp_el": False}
     assert mandatory(catalog.service("kia")) == {
         "akta_kelahiran": True, "kk": True, "ktp_el": True, "pas_foto": False}
-    # Either a police report or the damaged document: both optional, the verifier checks one.
-    for sid in ("kk_hilang_rusak", "ktp_el_hilang_rusak"):
-        req = mandatory(catalog.service(sid))
-        assert req["surat_kehilangan"] is False and req["dokumen_rusak"] is False
+    # Either a police report or the damaged document: one of them, as a group.
+    for sid in ("kk_hilang_rusak", "ktp_el_hilang_rusak", "kia_hilang_rusak"):
+        svc = catalog.service(sid)
+        assert svc.requirement("surat_kehilangan").one_of == "hilang_rusak"
+        assert svc.requirement("dokumen_rusak").one_of == "hilang_rusak"
+    assert {r.id for r in catalog.service("kk_baru").requirements if r.one_of} == {
+        "bukti_perkawinan", "akta_perceraian", "formulir_f105"}
+    assert catalog.service("kia").requirement("pas_foto").mandatory_from_age == 5
+    assert catalog.service("pindah_datang").requirement("surat_tidak_keberatan").when
+    assert mandatory(catalog.service("pindah_dalam")) == {
+        "formulir_f103": True, "kk": True, "ktp_el": False, "surat_tidak_keberatan": False}
     assert mandatory(catalog.service("pindah_datang"))["skpwni"] is True
     assert mandatory(catalog.service("ktp_el_baru"))["kk"] is True
 
@@ -152,6 +170,7 @@ def test_json_for_the_command_line():
     birth = data[0]
     assert birth == {
         "id": "akta_kelahiran",
+        "short": "AKTA-LAHIR",
         "name": "Akta kelahiran",
         "requirements": [
             {"id": r.id, "name": r.name, "mandatory": r.mandatory}
@@ -160,10 +179,16 @@ def test_json_for_the_command_line():
         "outputs": ["akta_kelahiran", "kk", "kia"],
         "needs_recording": False,
         "service_days": 1,
+        "handover": "village",
     }
     for s in data:
-        assert set(s) == {"id", "name", "requirements", "outputs", "needs_recording", "service_days"}
-        assert all(set(r) == {"id", "name", "mandatory"} for r in s["requirements"])
+        assert set(s) == {"id", "short", "name", "requirements", "outputs", "needs_recording",
+                          "service_days", "handover"}
+        assert all({"id", "name", "mandatory"} <= set(r) <= {
+            "id", "name", "mandatory", "one_of", "mandatory_from_age", "mandatory_under_age",
+            "when"} for r in s["requirements"])
+    groups = [r for r in data if r["id"] == "kk_hilang_rusak"][0]["requirements"]
+    assert [r.get("one_of") for r in groups] == [None, "hilang_rusak", "hilang_rusak", None]
 
 
 def test_a_directory_with_the_shipped_files_loads_the_same(tmp_path):
@@ -192,8 +217,22 @@ SERVICE_CASES = [
     (lambda s: s.replace('{ id = "bukti_kelahiran", mandatory = true }',
                          '{ id = "bukti_kelahiran", mandatory = true, wajib = 1 }'),
      ["services.akta_kelahiran.requirements.bukti_kelahiran.wajib"]),
-    (lambda s: s.replace('{ id = "bukti_kelahiran", mandatory = true }', '{ id = "bukti_kelahiran" }'),
-     ["services.akta_kelahiran.requirements.bukti_kelahiran.mandatory", "wajib diisi"]),
+    (lambda s: s.replace('{ id = "bukti_kelahiran", mandatory = true }',
+                         '{ id = "bukti_kelahiran", mandatory = true, one_of = "lahir" }'),
+     ["akta_kelahiran.bukti_kelahiran", "one_of"]),
+    (lambda s: s.replace('{ id = "bukti_kelahiran", mandatory = true }',
+                         '{ id = "bukti_kelahiran", one_of = "lahir" }'),
+     ["akta_kelahiran.lahir", "hanya punya satu"]),
+    (lambda s: s.replace('{ id = "bukti_kelahiran", mandatory = true }',
+                         '{ id = "bukti_kelahiran", mandatory_from_age = 9,'
+                         ' mandatory_under_age = 5 }'),
+     ["akta_kelahiran.bukti_kelahiran", "mandatory_from_age"]),
+    (lambda s: s.replace('short = "KTP-BARU"', 'short = "KK-UBAH"'),
+     ["ktp_el_baru.short", "dua kali"]),
+    (lambda s: s.replace('short = "KTP-BARU"', 'short = "ktp baru"'),
+     ["services.ktp_el_baru.short"]),
+    (lambda s: s.replace('short = "AKTA-LAHIR"\n', ""),
+     ["services.akta_kelahiran.short", "wajib diisi"]),
     (lambda s: s.replace('{ id = "bukti_kelahiran", mandatory = true }',
                          '{ id = "bukti_kelahiran", mandatory = "ya" }'),
      ["bukti_kelahiran.mandatory", "true atau false"]),
@@ -215,7 +254,7 @@ SERVICE_CASES = [
     (lambda s: s.replace(BIRTH, 'id = "Akta Lahir"', 1),
      ["services.Akta Lahir.id", "huruf kecil"]),
     (lambda s: s.replace("[outputs.kia]", "[outputs.KIA]"), ["outputs.KIA"]),
-    (lambda s: s + '\n[[services]]\nid = "kia"\nname = "x"\nname_en = "x"\nservice_days = 1\n'
+    (lambda s: s + '\n[[services]]\nid = "kia"\nshort = "KIA-X"\nname = "x"\nname_en = "x"\nservice_days = 1\n'
                    'outputs = ["kia"]\nrequirements = [{ id = "kk", mandatory = true }]\n',
      ["services.kia", "dua kali"]),
     (lambda s: s + "\n[nonsense]\n", ["nonsense", "kunci tidak dikenal"]),
@@ -276,3 +315,9 @@ def test_errors_in_english_on_request(tmp_path):
     with pytest.raises(CatalogError) as info:
         load_catalog(tmp_path)
     assert str(info.value).endswith("services.akta_kelahiran.service_days: must be at least 1")
+
+
+def test_handover_is_village_unless_the_service_says_in_person():
+    catalog = load_catalog()
+    assert catalog.service("ktp_el_hilang_rusak").handover == "in_person"
+    assert catalog.service("akta_kelahiran").handover == "village"

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from bakso_tui.cli import cli
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
 @pytest.mark.parametrize("url,fragment", [
@@ -60,7 +60,12 @@ def test_users_commands(db):
     bad = run("users", "add", "x", "--name", "X", "--role", "boss", "--db", url)
     assert bad.exit_code == 2  # click refuses the choice: usage error
     listed = json.loads(run("users", "list", "--json", "--db", url).output)
-    assert listed == [{"login": "verif1", "name": "Baiq Nurul", "role": "verifier", "active": True, "has_password": False}]
+    assert listed == [{"login": "verif1", "name": "Baiq Nurul", "role": "verifier", "active": True, "has_password": False, "db_role": None}]
+    # The table says the role as the TUI does; --json keeps the code.
+    table = run("users", "list", "--db", url).output
+    assert "Verifikator" in table and "AKUN" in table.splitlines()[0]
+    assert "verifier" not in table and "LOGIN" not in table
+    assert "Verifier" in run("--lang", "en", "users", "list", "--db", url).output
     assert run("users", "disable", "verif1", "--db", url).exit_code == 0
     assert "nonaktif" in run("users", "list", "--db", url).output
     missing = run("users", "disable", "nobody", "--db", url)
@@ -75,8 +80,16 @@ def test_catalog_services_json_contract():
     assert {"akta_kelahiran", "akta_kematian", "kk_baru", "kk_perubahan", "kk_hilang_rusak",
             "ktp_el_baru", "ktp_el_hilang_rusak", "ktp_el_perubahan", "kia", "pindah_datang"} <= ids
     for s in services:
-        assert set(s) == {"id", "name", "requirements", "outputs", "needs_recording", "service_days"}
-        assert s["requirements"] and all(set(r) == {"id", "name", "mandatory"} for r in s["requirements"])
+        assert set(s) == {"id", "short", "name", "requirements", "outputs", "needs_recording",
+                          "service_days", "handover"}
+        assert s["handover"] in ("village", "in_person")
+        assert s["requirements"] and all({"id", "name", "mandatory"} <= set(r)
+                                         for r in s["requirements"])
+    lost = next(s for s in services if s["id"] == "ktp_el_hilang_rusak")
+    assert lost["short"] == "KTP-HILANG"
+    assert [r.get("one_of") for r in lost["requirements"] if r.get("one_of")] == ["hilang_rusak"] * 2
+    text = run("catalog", "services").output
+    assert "ktp_el_hilang_rusak (KTP-HILANG)" in text and "salah satu dari kelompok hilang_rusak" in text
     birth = next(s for s in services if s["id"] == "akta_kelahiran")
     assert {"akta_kelahiran", "kk", "kia"} <= set(birth["outputs"])
     assert next(s for s in services if s["id"] == "ktp_el_baru")["needs_recording"] is True
@@ -107,3 +120,35 @@ def test_audit_verify_ok_then_broken(sqlite_db):
 def test_english_messages_on_request(tmp_path):
     result = run("--lang", "en", "users", "list", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}")
     assert "There is no database" in result.stderr
+
+
+def test_an_unparsable_url_never_shows_its_password():
+    result = run("users", "list", "--db", "postgresql+psycopg://bakso:rahasia@sekali@db:notaport/x")
+    assert result.exit_code == 2 and "rahasia" not in result.stderr and "sekali" not in result.stderr
+    assert "bakso:***@db" in result.stderr
+
+
+def test_a_short_password_is_refused_when_adding(db):
+    from bakso_tui.domain import users
+
+    with pytest.raises(users.UserError, match="8"):
+        with db.write() as s:
+            users.add_user(s, users.cli_actor(), login="x1", name="X", role="verifier",
+                           password="pendek")
+
+
+def test_a_password_from_a_script_is_its_first_line_without_warnings(db):
+    """`printf 'pw\\n' | bakso users passwd x`: no terminal, so nothing to hide
+    and no warning about echo; the password is stored and a short one refused."""
+    from bakso_tui.domain import users
+
+    with db.write() as s:
+        users.add_user(s, users.cli_actor(), login="verif7", name="V", role="verifier")
+    result = run("--db", db.url, "users", "passwd", "verif7", input="kata-sandi-panjang\n")
+    assert result.exit_code == 0, result.output
+    assert "echo" not in result.output.lower() and "Warning" not in result.output
+    with db.read() as s:
+        assert users.authenticate(s, system_login="nobody", requested="verif7",
+                                  password="kata-sandi-panjang", demo=False).login == "verif7"
+    short = run("--db", db.url, "users", "passwd", "verif7", input="pendek\n")
+    assert short.exit_code == 1 and "8" in short.output

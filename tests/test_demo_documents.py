@@ -68,3 +68,24 @@ def test_same_seed_same_bytes():
 def test_unknown_requirement_refused():
     with pytest.raises(ValueError):
         D.render_requirement("sim_a", PERSON, rng=random.Random(1))
+
+
+def test_a_marriage_book_is_numbered_in_its_wedding_year_after_the_applicant_turned_19():
+    for i in range(40):
+        rng = random.Random(i)
+        page = D._pages("bukti_perkawinan", PERSON, rng)[0]
+        fields = dict(page.fields)
+        number_year = int(fields["Nomor"].rsplit("/", 1)[1])
+        wed_year = int(fields["Tanggal akad"].rsplit(" ", 1)[1])
+        assert number_year == wed_year and PERSON.birth_date.year + 19 <= wed_year <= 2025
+
+
+def test_a_low_resolution_photo_is_warned_of_by_the_inspection():
+    from bakso_tui.attachments.probe import inspect_in_process
+    from bakso_tui.config import Limits
+
+    for fmt in ("jpeg", "pdf"):
+        f = D.render_requirement("kk", PERSON, rng=random.Random(3), fmt=fmt,
+                                 defect="low_resolution")
+        codes = [p.code for p in inspect_in_process(f.data, f.filename, Limits()).problems]
+        assert "low_resolution" in codes, fmt

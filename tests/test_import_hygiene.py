@@ -1,12 +1,16 @@
-"""The rules never import Textual (DESIGN.md §5), checked in a fresh interpreter."""
+"""The layers of DESIGN.md §5: the import-linter contracts in pyproject.toml, and
+the rules never importing Textual, checked again in a fresh interpreter."""
 
 from __future__ import annotations
 
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import bakso_tui
+
+ROOT = Path(__file__).resolve().parent.parent
 
 RULE_PACKAGES = ("db", "domain", "attachments", "printing", "jobs", "demo")
 
@@ -35,3 +39,15 @@ def test_rules_never_import_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"rules layer pulled in: {out.stdout.strip()}"
+
+
+def test_imports_keep_the_layers():
+    # The contracts run here rather than as a step of the Makefile, so that
+    # every way of running the suite checks them (`make test`, a bare
+    # `pytest`, CI), and a broken one fails like any other test.
+    out = subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()",
+         "--no-cache", str(ROOT / "pyproject.toml")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stdout[out.stdout.find("Broken contracts"):] + out.stderr

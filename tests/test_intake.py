@@ -34,7 +34,7 @@ def count(db, model) -> int:
 def test_valid_folder_is_accepted_with_its_attachments(db, intake, tmp_path):
     m = pk.manifest()
     result = intake.intake(pk.write_folder(tmp_path / "p1", m), now=NOW)
-    assert result.status == "accepted", result.reasons
+    assert result.status == "accepted", result.messages()
     assert result.submission.startswith("BKS-2026-")
     with db.read() as s:
         sub = s.scalars(select(Submission)).one()
@@ -100,8 +100,8 @@ def test_every_hostile_package_is_quarantined_with_its_reason_and_the_run_goes_o
     for (label, _, fragment), result in zip(cases, results, strict=False):
         assert result.status == "quarantined", label
         assert result.reasons, label
-        assert all("\n" not in r for r in result.reasons), label
-        assert any(fragment in r for r in result.reasons), (label, result.reasons)
+        assert all("\n" not in r for r in result.messages()), label
+        assert any(fragment in r for r in result.messages()), (label, result.messages())
     assert results[-1].status == "accepted"
     with db.read() as s:
         quarantined = s.scalar(select(func.count()).select_from(QuarantinedPackage))
@@ -142,13 +142,13 @@ def test_symlink_in_folder_is_refused_without_reading_it(intake, tmp_path):
     root = pk.write_folder(tmp_path / "ln", pk.manifest())
     (root / "link.pdf").symlink_to("/etc/passwd")
     result = intake.intake(root, now=NOW)
-    assert result.status == "quarantined" and "tautan" in result.reasons[0]
+    assert result.status == "quarantined" and "tautan" in result.messages()[0]
 
 
 def test_absolute_zip_entry_is_refused(intake, tmp_path):
     path = pk.write_zip(tmp_path / "abs.zip", pk.manifest(), extra={"/etc/cron.d/x": b"x"})
     result = intake.intake(path, now=NOW)
-    assert result.status == "quarantined" and "absolut" in result.reasons[0]
+    assert result.status == "quarantined" and "absolut" in result.messages()[0]
 
 
 def test_possible_duplicate_flag_links_the_open_one(db, intake, tmp_path):
@@ -182,13 +182,13 @@ def test_resubmission_of_a_returned_submission_links_to_it(db, intake, tmp_path)
         record_decision(s, actor, sub, Action.RETURN, reason_code="scan_tidak_terbaca")
     again = pk.manifest(external_id="R2", resubmission_of="R1")
     result = intake.intake(pk.write_folder(tmp_path / "r2", again), now=NOW)
-    assert result.status == "accepted", result.reasons
+    assert result.status == "accepted", result.messages()
     with db.read() as s:
         new = s.scalar(select(Submission).where(Submission.number == result.submission))
         assert new.resubmission_of_id == sub.id
     not_returned = pk.manifest(external_id="R3", resubmission_of=result.submission)
     refused = intake.intake(pk.write_folder(tmp_path / "r3", not_returned), now=NOW)
-    assert refused.status == "quarantined" and "bukan dikembalikan" in refused.reasons[0]
+    assert refused.status == "quarantined" and "bukan dikembalikan" in refused.messages()[0]
 
 
 def test_cli_json_lines_and_exit_codes(db, tmp_path):
@@ -229,7 +229,7 @@ def test_inbox_moves_each_package_with_reasons_beside_the_refused(db, intake, tm
     pk.write_folder(inbox / "bad", {**pk.manifest(external_id="I2"), "village_code": "11.01.01.2001"})
     (inbox / "upload.zip.part").write_bytes(b"in progress")
     run = process_inbox(intake, inbox)
-    assert run.counts == {"accepted": 1, "duplicate": 0, "quarantined": 1}
+    assert run.counts == {"accepted": 1, "duplicate": 0, "quarantined": 1, "failed": 0}
     assert (inbox / "accepted" / "ok.zip").is_file()
     assert (inbox / "quarantine" / "bad" / "submission.json").is_file()
     reasons = (inbox / "quarantine" / "bad.reasons.txt").read_text()
@@ -249,12 +249,12 @@ def test_zip_with_encrypted_entry_refused(intake, tmp_path):
             i = raw.find(sig, i + 4)
     path.write_bytes(bytes(raw))
     result = intake.intake(path, now=NOW)
-    assert result.status == "quarantined" and "kata sandi" in result.reasons[0]
+    assert result.status == "quarantined" and "kata sandi" in result.messages()[0]
 
 
 def test_not_a_zip_file(intake, tmp_path):
     path = tmp_path / "x.zip"
     path.write_bytes(b"this is not a zip")
     result = intake.intake(path, now=NOW)
-    assert result.status == "quarantined" and "bukan folder" in result.reasons[0]
+    assert result.status == "quarantined" and "bukan folder" in result.messages()[0]
     assert zipfile.is_zipfile(path) is False

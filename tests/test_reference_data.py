@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bakso_tui.db.models import Kecamatan, Requirement, Service, Village
-from bakso_tui.db.reference import sync_reference
+from bakso_tui.domain.reference import sync_reference
 from bakso_tui.domain import regions
 from bakso_tui.domain.catalog import CatalogError, load_catalog
 
@@ -47,7 +47,7 @@ def test_catalogue_has_the_required_services_and_outputs():
 @pytest.mark.parametrize("mutate,fragment", [
     (lambda s: s.replace('name_en = "Birth certificate"\nservice_days = 1', 'name_en = "Birth certificate"\nservice_days = 0'), "service_days"),
     (lambda s: s.replace('{ id = "bukti_kelahiran", mandatory = true }', '{ id = "bukti_lahir", mandatory = true }'), "akta_kelahiran.bukti_lahir"),
-    (lambda s: s + '\n[[services]]\nid = "xx"\nname = "x"\nname_en = "x"\nservice_days = 1\noutputs = ["sim"]\nrequirements = [{ id = "kk", mandatory = true }]\n', "xx.sim"),
+    (lambda s: s + '\n[[services]]\nid = "xx"\nshort = "XX"\nname = "x"\nname_en = "x"\nservice_days = 1\noutputs = ["sim"]\nrequirements = [{ id = "kk", mandatory = true }]\n', "xx.sim"),
     (lambda s: s.replace("needs_recording = true", "needs_recording = true\ncolour = 3"), "colour"),
 ])
 def test_a_bad_catalogue_file_is_one_line_naming_the_entry(tmp_path, mutate, fragment):

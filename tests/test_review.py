@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 def _submit(db, tmp_path, name, m):
     result = Intake(db).intake(pk.write_folder(tmp_path / name, m), now=NOW)
-    assert result.status == "accepted", result.reasons
+    assert result.status == "accepted", result.messages()
     from sqlalchemy import select
 
     from bakso_tui.db.models import Submission

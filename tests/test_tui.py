@@ -235,7 +235,7 @@ async def test_a_supervisor_lists_the_accounts(sqlite_office):
             ["verif1", "Baiq Nurul Aini", "Verifikator", "Ya", "Belum ada"],
         ]
         assert [str(c.label) for c in table.columns.values()] == [
-            "Login", "Nama", "Peran", "Aktif", "Kata sandi"
+            "Akun", "Nama", "Peran", "Aktif", "Kata sandi"
         ]
         await pilot.press("f2")
         await pilot.pause()
@@ -353,8 +353,8 @@ def test_every_binding_has_an_id_and_a_description_in_both_languages():
 @run_async
 async def test_keys_can_be_remapped(sqlite_office):
     app = make_app(
-        settings=Settings(), db=sqlite_office.db, user=sqlite_office.verifier,
-        clock=fixed_clock, keymap={"help": "f5"},
+        settings=Settings(keys={"help": "f5"}), db=sqlite_office.db, user=sqlite_office.verifier,
+        clock=fixed_clock,
     )
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

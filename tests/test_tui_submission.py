@@ -11,8 +11,9 @@ from sqlalchemy import select
 from bakso_tui.attachments.store import BlobStore
 from bakso_tui.db.models import Attachment, Decision, Submission
 from bakso_tui.domain import claims
+from bakso_tui.domain.decisions import unmet_requirements
 from bakso_tui.screens import QueueScreen
-from bakso_tui.screens.submission import DecisionDialog, SubmissionScreen
+from bakso_tui.screens.submission import DecisionDialog, SubmissionScreen, render_detail
 from tui_helpers import FIXED_NOW, app_for, run_async, seed_office, settle
 
 
@@ -22,16 +23,21 @@ def office(db):
 
 
 def complete(db, number: str) -> None:
-    """Attach a PDF for every mandatory requirement of submission `number`."""
+    """Attach a PDF for every needed requirement of submission `number` (one of each group)."""
     with db.write() as s:
         sub = s.scalar(select(Submission).where(Submission.number == number))
-        for req in sub.service.requirements:
-            if req.mandatory:
-                data = hostile.text_pdf(f"{req.id} {number}", pages=1)
-                sha = BlobStore().put(s, data, "application/pdf")
-                s.add(Attachment(submission_id=sub.id, service_id=sub.service_id,
-                                 requirement_id=req.id, filename=f"{req.id}.pdf", sha256=sha,
-                                 size=len(data), media_type="application/pdf", pages=1))
+        for item in unmet_requirements(sub):
+            req_id = item.ids[0]
+            data = hostile.text_pdf(f"{req_id} {number}", pages=1)
+            sha = BlobStore().put(s, data, "application/pdf")
+            s.add(Attachment(submission_id=sub.id, service_id=sub.service_id,
+                             requirement_id=req_id, filename=f"{req_id}.pdf", sha256=sha,
+                             size=len(data), media_type="application/pdf", pages=1))
+
+
+def number_of(db, external_id: str) -> str:
+    with db.read() as s:
+        return s.scalar(select(Submission.number).where(Submission.external_id == external_id))
 
 
 async def open_first(pilot) -> None:
@@ -93,6 +99,58 @@ async def test_missing_mandatory_asks_for_an_override_reason(office):
     with office.db.read() as s:
         decision = s.scalar(select(Decision).join(Submission).where(Submission.number == first))
     assert decision.action == "approve" and decision.override_reason == "berkas asli dilihat di kantor desa"
+
+
+@pytest.mark.parametrize("external_id,said", [
+    ("TUI-009", "NIK/KK tidak cocok"),  # the stated sex disagrees with the NIK
+    ("TUI-008", "kemungkinan duplikat"),  # the same resident and service as TUI-002
+])
+@run_async
+async def test_a_nik_mismatch_or_a_duplicate_asks_for_an_override_reason(office, external_id, said):
+    """A complete file with a flag a verifier must weigh: `a`, Enter is refused
+    until a reason is written, and the reason is stored with what it passed over."""
+    number = number_of(office.db, external_id)
+    complete(office.db, number)
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press_on_row(pilot, number, "enter")
+        assert isinstance(app.screen, SubmissionScreen) and app.screen.detail.number == number
+        assert app.screen.detail.missing_mandatory == ()
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, DecisionDialog)
+        shown = " ".join(str(label.render()) for label in dialog.query(".concern"))
+        assert said in shown
+        await pilot.press("enter")  # no reason written: refused, the dialog stays
+        await pilot.pause()
+        assert app.screen is dialog and state_of(office.db, number) == "diverifikasi"
+        await pilot.press(*"dicek dengan KK asli")
+        await pilot.press("enter")
+        await settle(pilot)
+    assert state_of(office.db, number) == "disetujui"
+    with office.db.read() as s:
+        decision = s.scalar(select(Decision).join(Submission).where(Submission.number == number))
+    assert decision.override_reason == "dicek dengan KK asli"
+
+
+@run_async
+async def test_history_and_the_approval_dialog_speak_words_not_codes(office):
+    """The history says what happened ("diambil untuk diverifikasi"), not
+    ``submission.claim``; the approval dialog names missing requirements."""
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_first(pilot)
+        detail = app.screen.detail
+        text = render_detail(detail).plain
+        await pilot.press("a")
+        await pilot.pause()
+        shown = " ".join(str(label.render()) for label in app.screen.query(".concern"))
+    assert "diterima dari desa" in text and "diambil untuk diverifikasi" in text
+    assert "submission." not in text and "→ diverifikasi" in text
+    assert detail.unmet_ids and detail.missing_labels
+    assert all(label in shown for label in detail.missing_labels)
+    assert not [rid for rid in detail.unmet_ids if rid in shown.split()]
 
 
 @run_async
@@ -242,3 +300,41 @@ async def test_a_supervisor_reassigns_a_claim_and_the_old_lease_decides_nothing(
         claims.decide(s, office.supervisor.actor(), held_id, old_token, Action.REJECT,
                       reason_code="lainnya", reason="x", now=FIXED_NOW)
     assert state_of(office.db, held) == "diverifikasi"
+
+
+@run_async
+async def test_a_renewal_while_deciding_never_closes_the_screen_twice(office, monkeypatch):
+    """Seen under load: the database came back, the screen renewed its lease while
+    the decision committed, read the claim as lost and closed itself; the decision
+    then closed the queue too (ScreenStackError). A decision under way owns the claim."""
+    import threading
+
+    first = office.work_order[0]
+    complete(office.db, first)
+    committed = threading.Event()
+    real_decide_once = claims.decide_once
+
+    def slow_decide_once(*args, **kwargs):
+        stored = real_decide_once(*args, **kwargs)
+        committed.set()
+        return stored
+
+    monkeypatch.setattr(claims, "decide_once", slow_decide_once)
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_first(pilot)
+        screen = app.screen
+        assert isinstance(screen, SubmissionScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")
+        for _ in range(100):
+            if committed.is_set():
+                break
+            await pilot.pause(0.05)
+        screen.database_back()  # the app redoes the screen's work when the database returns
+        await settle(pilot)
+        assert app.is_running
+        assert any(str(n.message) == f"{first} disetujui" for n in app._notifications)
+        assert not any(s is screen for s in app.screen_stack)
+    assert state_of(office.db, first) == "disetujui"

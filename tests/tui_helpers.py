@@ -121,11 +121,18 @@ def app_for(
     *,
     role: str = "verifier",
     demo: bool = False,
+    first_screen: str | None = "queue",
     **settings: object,
 ) -> BaksoApp:
+    """The app for the office's verifier or supervisor; on the queue first unless
+    `first_screen` says otherwise (None: the role's own first screen)."""
     user = office.verifier if role == "verifier" else office.supervisor
+    # The open queue follows other sessions' changes in a thread of its own
+    # (bakso_tui/live.py), at moments no test chooses: off unless a test is about it.
+    settings.setdefault("live_queue", False)
     return make_app(
-        settings=Settings(**settings), db=office.db, user=user, demo=demo, clock=fixed_clock
+        settings=Settings(**settings), db=office.db, user=user, demo=demo, clock=fixed_clock,
+        first_screen=first_screen,
     )
 
 

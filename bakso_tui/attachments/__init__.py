@@ -1,1 +1,1 @@
-"""Attachments: the content-addressed store, inspection under limits."""
+"""Attachments: the content-addressed store; inspecting and drawing untrusted files in bounded child processes."""

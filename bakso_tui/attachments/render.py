@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from bakso_tui.attachments.inspect import (
-    JPEG, PDF, PNG, Limits, Problem, _is_bomb, _pillow, _pixels, _short, sniff,
+from bakso_tui.attachments.untrusted import (
+    JPEG, PDF, PNG, Problem, is_bomb, mb, pillow, pixels, short, sniff,
 )
+from bakso_tui.config import Limits
+from bakso_tui.locale.plain import visible_lines
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -60,7 +62,11 @@ def check_rendered(page: RenderedPage, max_side: int) -> RenderedPage:
         raise ValueError("page pixels do not match the page size")
     if not 1 <= page.number <= page.pages:
         raise ValueError(f"page {page.number} of {page.pages}")
-    return page
+    if not isinstance(page.text, str):
+        raise ValueError("page text is not text")
+    # The text layer is the file's: no control character of it reaches a screen.
+    clean = visible_lines(page.text)
+    return page if clean == page.text else replace(page, text=clean)
 
 
 # ------------------------------------------------------------ in the child only
@@ -89,8 +95,7 @@ def render_in_process(data: bytes, number: int, max_side: int, limits: Limits,
     """Draw page `number` (from 1). Only call this inside a bounded child."""
     media_type = sniff(data)
     if len(data) > limits.max_file_bytes:
-        return Problem("too_large", {"mb": f"{len(data) / 2**20:.1f}",
-                                     "limit": f"{limits.max_file_bytes / 2**20:.1f}"})
+        return Problem("too_large", {"mb": mb(len(data)), "limit": mb(limits.max_file_bytes)})
     try:
         if media_type == PDF:
             return _render_pdf(data, sha256 or hashlib.sha256(data).hexdigest(), number,
@@ -100,10 +105,10 @@ def render_in_process(data: bytes, number: int, max_side: int, limits: Limits,
     except MemoryError:
         return Problem("memory")
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a reason, not a crash
-        if _is_bomb(exc):
-            return Problem("too_many_pixels", {"detail": _pixels(exc),
+        if is_bomb(exc):
+            return Problem("too_many_pixels", {"detail": pixels(exc),
                                                "limit": limits.max_pixels // 1_000_000})
-        return Problem("unreadable", {"detail": _short(exc)})
+        return Problem("unreadable", {"detail": short(exc)})
     return Problem("unknown_type", {"head": data[:8].decode("latin-1", "replace")})
 
 
@@ -128,7 +133,7 @@ def _render_pdf(data: bytes, digest: str, number: int, max_side: int,
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             return Problem("encrypted")
-        return Problem("unreadable", {"detail": _short(exc)})
+        return Problem("unreadable", {"detail": short(exc)})
     pages = len(pdf)
     if pages == 0:
         return Problem("no_pages")
@@ -158,7 +163,7 @@ def _render_pdf(data: bytes, digest: str, number: int, max_side: int,
 def _render_image(data: bytes, max_side: int, limits: Limits) -> RenderedPage:
     from PIL import ImageOps
 
-    image_mod = _pillow(limits)
+    image_mod = pillow(limits)
     with image_mod.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as img:
         img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced size when it can
         upright = ImageOps.exif_transpose(img).convert("RGB")

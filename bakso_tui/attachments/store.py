@@ -6,7 +6,12 @@ in a directory instead (``[attachments] store = "directory"``): files at
 ``<directory>/ab/cd/<sha256>``, written atomically, and the ``blob`` row keeps
 the size and media type with ``data`` left empty.
 
-The same content stored twice is stored once.
+The same content stored twice is stored once, also when two transactions
+store it at the same moment: rows are inserted with ``ON CONFLICT DO NOTHING``
+(both databases), in sha256 order so that two writers sharing several blobs
+never wait on each other in a cycle. On PostgreSQL the second writer waits
+for the first one's commit and then does nothing; if the first rolls back, the
+second inserts.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import tempfile
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bakso_tui.config import AttachmentSettings
 from bakso_tui.db.models import Blob
+from bakso_tui.files import private_dir
 
 
 class BlobMissing(Exception):
@@ -46,44 +53,32 @@ class BlobStore:
 
     def put(self, session: Session, data: bytes, media_type: str) -> str:
         """Store `data` (if new) and return its sha256."""
-        sha = sha256_hex(data)
-        exists = session.scalar(select(Blob.sha256).where(Blob.sha256 == sha))
-        if self.directory is not None:
-            self._write_file(sha, data)
-        if exists is None:
-            session.add(
-                Blob(
-                    sha256=sha,
-                    size=len(data),
-                    media_type=media_type,
-                    data=None if self.directory is not None else data,
-                )
-            )
-            session.flush()
-        return sha
+        return self.put_many(session, [(data, media_type)])[0]
 
     def put_many(self, session: Session, items: list[tuple[bytes, str]]) -> list[str]:
         """Store several (data, media_type) at once: one look-up, one insert."""
         shas = [sha256_hex(data) for data, _ in items]
         known = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(set(shas)))))
-        added: set[str] = set()
+        new: dict[str, dict] = {}
         for sha, (data, media_type) in zip(shas, items, strict=True):
             if self.directory is not None:
                 self._write_file(sha, data)
-            if sha in known or sha in added:
-                continue
-            added.add(sha)
-            session.add(Blob(sha256=sha, size=len(data), media_type=media_type,
-                             data=None if self.directory is not None else data))
-        session.flush()
+            if sha not in known and sha not in new:
+                new[sha] = {"sha256": sha, "size": len(data), "media_type": media_type,
+                            "data": None if self.directory is not None else data}
+        if new:
+            dialect = session.get_bind().dialect.name
+            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Blob)
+            session.execute(insert.on_conflict_do_nothing(index_elements=[Blob.sha256]),
+                            [new[sha] for sha in sorted(new)])
         return shas
 
     def _write_file(self, sha: str, data: bytes) -> None:
         path = self._path(sha)
         if path.exists() and path.stat().st_size == len(data):
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        private_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # 0600
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

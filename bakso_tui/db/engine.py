@@ -1,7 +1,10 @@
 """Engine and sessions for SQLite and PostgreSQL.
 
-`Database.read()` and `Database.write()` are the only ways the rest of the
-program opens a transaction. On SQLite a write transaction starts with
+`Database.read()` and `Database.write()` are how the rules open a
+transaction; `Database.step()` runs one self-committing statement on
+PostgreSQL (a server function that is a transaction by itself), and the
+migrations and the planner statistics use the engines directly. On SQLite a
+write transaction starts with
 ``BEGIN IMMEDIATE``: it takes the write lock up front, so two writers queue
 behind ``busy_timeout`` instead of failing half-way with "database is locked".
 On PostgreSQL both are ordinary READ COMMITTED transactions.
@@ -9,6 +12,7 @@ On PostgreSQL both are ordinary READ COMMITTED transactions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -16,24 +20,88 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
+from bakso_tui.errors import SetupError
+from bakso_tui.files import private_dir, tighten
 from bakso_tui.locale import t
 
 
-class DatabaseError(Exception):
+class DatabaseError(SetupError):
     """The database cannot be used; the message is one line for the user."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """The server did not answer (down, restarting, or the network is cut).
+
+    ``reason`` is the driver's own words ("Connection refused"), without the URL.
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def transient(error: BaseException | None) -> bool:
+    """Is `error` the database being away rather than a refusal?
+
+    A connection that was cut or could not be made, a server shutting down
+    or restarting, a deadlock or serialisation failure, SQLite being busy:
+    the work did not happen (or its outcome is unknown, see
+    `domain.once.write_once`) and may be tried again once the database
+    answers. A constraint violation or an SQL error is not transient.
+    """
+    if isinstance(error, DatabaseUnreachable):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if type(error.orig).__module__.startswith("sqlite3"):
+        # SQLite says OperationalError for a missing table too: only a busy or
+        # unreachable file is transient.
+        text = str(error.orig).lower()
+        return any(word in text for word in ("locked", "busy", "unable to open", "disk i/o"))
+    # psycopg: connection (08), operator intervention (57: shutdown, cancel),
+    # transaction rollback (40: deadlock, serialisation), resources (53).
+    return isinstance(error, (OperationalError, InterfaceError))
 
 
 SQLITE_BUSY_MS = 30_000
 
+#: libpq's connection settings for every PostgreSQL connection: a server that
+#: does not answer a connect within 5 s is away; a peer that vanished without
+#: closing (a cut network, a crashed host) is noticed within ~15 s by TCP
+#: keepalives and by a send left unacknowledged, not after the system's two
+#: hours, so the header says so and a worker does not hang.
+PG_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "application_name": "bakso",
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 3,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15_000,
+}
+
+
+_PASSWORD = re.compile(r"(?<=://)([^/@:]*):[^/]*@")
+
 
 def _safe(url: str) -> str:
+    """The URL as it may be shown: the password hidden, even in one SQLAlchemy cannot parse."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return _PASSWORD.sub(r"\1:***@", url)
 
 
 class Database:
@@ -41,8 +109,8 @@ class Database:
         self.url = url
         try:
             parsed = make_url(url)
-        except ArgumentError:
-            raise DatabaseError(t("db.bad_url", url=url)) from None
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+            raise DatabaseError(t("db.bad_url", url=_safe(url))) from None
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
             raise DatabaseError(t("db.unsupported", url=_safe(url)))
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
@@ -59,7 +127,7 @@ class Database:
                     pool_size=pool_size,
                     max_overflow=pool_size,
                     pool_pre_ping=True,
-                    connect_args={"connect_timeout": 5, "application_name": "bakso"},
+                    connect_args=dict(PG_CONNECT_ARGS),
                 )
         except (ArgumentError, NoSuchModuleError) as exc:
             raise DatabaseError(t("db.bad_url", url=_safe(url)) + f" ({exc})") from None
@@ -74,7 +142,9 @@ class Database:
     def _sqlite_engine(parsed, echo: bool) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # Every NIK and scan is in this file: 0600 in a 0700 folder, and SQLite
+            # gives its -wal and -shm files the database file's mode.
+            private_dir(Path(database).expanduser().parent)
         engine = create_engine(
             parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_MS / 1000}
         )
@@ -90,6 +160,8 @@ class Database:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            if database and database != ":memory:" and not database.startswith("file:"):
+                _make_private(Path(database).expanduser())
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
@@ -111,19 +183,36 @@ class Database:
         return self.dialect == "postgresql"
 
     def check(self) -> None:
-        """Connect once; raise `DatabaseError` with one clear line if we cannot."""
+        """Connect once; raise `DatabaseError` with one clear line if we cannot
+        (`DatabaseUnreachable` when the server does not answer)."""
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except (OperationalError, ProgrammingError) as exc:
+        except (OperationalError, InterfaceError, ProgrammingError) as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseError(
-                t("db.unreachable", url=_safe(self.url), reason=reason)
-            ) from None
+            message = t("db.unreachable", url=_safe(self.url), reason=reason)
+            if transient(exc):
+                raise DatabaseUnreachable(message, reason) from None
+            raise DatabaseError(message) from None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def one_statement(self) -> Iterator[Session]:
+        """A session for a read that is one statement (the dashboard's): on
+        PostgreSQL on a self-committing connection of the `step` pool, without
+        the ping, BEGIN and ROLLBACK a `read` sends (a round trip each); one
+        statement sees one snapshot by itself. A connection the server ended
+        fails once (``connection_invalidated``) and is replaced on the next
+        use. On SQLite, `read`."""
+        if not self.is_postgresql:
+            with self.read() as session:
+                yield session
+            return
+        with self._step_engine.connect() as conn, Session(conn) as session:
             yield session
 
     @contextmanager
@@ -144,17 +233,33 @@ class Database:
             max_overflow=self._pool_size,
             pool_pre_ping=False,
             pool_reset_on_return=None,
-            connect_args={"connect_timeout": 5, "application_name": "bakso"},
+            connect_args=dict(PG_CONNECT_ARGS),
         )
 
     @contextmanager
     def step(self) -> Iterator[Connection]:
         """One self-committing statement on PostgreSQL (a server-side function
-        that is a whole transaction by itself, such as ``bakso_claim_next``)."""
+        that is a whole transaction by itself, such as ``bakso_claim_next``).
+
+        Statements sent straight to the driver's connection (as claim-next
+        does, for speed) raise the driver's own errors, past SQLAlchemy: they
+        are raised here as SQLAlchemy's, and a connection the server ended is
+        thrown away instead of going back to the pool.
+        """
         if not self.is_postgresql:
             raise RuntimeError("Database.step is for PostgreSQL server functions")
+        import psycopg
+
         with self._step_engine.connect() as conn:
-            yield conn
+            try:
+                yield conn
+            except psycopg.Error as exc:
+                raw = conn.connection.dbapi_connection
+                broken = raw is None or raw.closed or raw.broken
+                if broken:
+                    conn.invalidate(exc)
+                raise DBAPIError.instance(None, None, exc, psycopg.Error,
+                                          connection_invalidated=broken) from exc
 
     def refresh_statistics(self) -> None:
         """Planner statistics for every table, after a bulk load or a schema
@@ -198,3 +303,11 @@ class Database:
     @property
     def safe_url(self) -> str:
         return _safe(self.url)
+
+
+def _make_private(path: Path) -> None:
+    """Every NIK and scan is in the SQLite file: 0600, whoever created it and under
+    whatever umask (an old file too). SQLite gives its -wal and -shm files the
+    database file's mode; they are tightened as well."""
+    for name in (path.name, path.name + "-wal", path.name + "-shm", path.name + "-journal"):
+        tighten(path.with_name(name))

@@ -9,50 +9,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Date,
-    ForeignKey,
-    ForeignKeyConstraint,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    SmallInteger,
-    String,
-    Text,
-    UniqueConstraint,
-    literal,
-    text,
-)
+from sqlalchemy import (BigInteger, Boolean, Computed, Date, ForeignKey, ForeignKeyConstraint,
+                        Index, Integer, LargeBinary, SmallInteger, String, Text, UniqueConstraint,
+                        literal, text)
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bakso_tui.db.types import UTCDateTime, utcnow
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from bakso_tui.db.base import Base, BigId
+from bakso_tui.db.types import utcnow
 
 OPEN_SQL = "state IN ('diajukan', 'diverifikasi')"
 FREE_SQL = "state = 'diajukan'"
 CLAIMED_SQL = "state = 'diverifikasi'"
 FLAGGED_SQL = f"{OPEN_SQL} AND (possible_duplicate OR nik_mismatch)"
-
-# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite: autoincrement on both.
-BigId = BigInteger().with_variant(Integer, "sqlite")
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
-
 
 class Meta(Base):
     """Facts about the database itself (for example, that `bakso demo` made it)."""
@@ -61,6 +30,16 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class RolePrefix(Base):
+    """The prefix of this database's PostgreSQL roles, for the database name it
+    was made for (``db/roles.py``; empty on SQLite and until ``bakso db roles``)."""
+
+    __tablename__ = "bakso_role_prefix"
+
+    database: Mapped[str] = mapped_column(String(63), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(40))
 
 
 class Kecamatan(Base):
@@ -88,14 +67,23 @@ class Village(Base):
 
 class User(Base):
     __tablename__ = "app_user"
+    # A unique index, not a constraint: SQLite adds an index without copying the
+    # table, which its foreign keys (claims, decisions) would refuse (migration 0013).
+    __table_args__ = (Index("uq_app_user_db_role", "db_role", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))  # verifier | supervisor | admin
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: argon2id; never loaded with the row (no login role may read it: migration
+    #: 0016): the sign-in reads it alone, everything else asks `has_password`.
+    password_hash: Mapped[str | None] = mapped_column(String(255), deferred=True,
+                                                      deferred_raiseload=True)
+    has_password: Mapped[bool] = mapped_column(Computed("password_hash IS NOT NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The account's PostgreSQL login role (migration 0013, ``db/roles.py``).
+    db_role: Mapped[str | None] = mapped_column(String(63))
 
 
 class Service(Base):
@@ -110,6 +98,12 @@ class Service(Base):
     service_days: Mapped[int] = mapped_column(SmallInteger)
     outputs: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Who gets the documents: the village officer in the batch, or the resident
+    # in person on the village's service day (migration 0011).
+    handover: Mapped[str] = mapped_column(String(16), default="village",
+                                          server_default="village")
+    # A short name for narrow columns: KK-UBAH, KTP-BARU (migration 0012).
+    short: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
     requirements: Mapped[list[Requirement]] = relationship(
         back_populates="service", order_by="Requirement.position"
@@ -125,6 +119,13 @@ class Requirement(Base):
     name_en: Mapped[str] = mapped_column(String(300))
     mandatory: Mapped[bool] = mapped_column(Boolean)
     position: Mapped[int] = mapped_column(SmallInteger)
+    # Needed as one of a group, by the subject's age, or in a circumstance the
+    # verifier judges (migration 0012; see domain/requirements.py).
+    one_of: Mapped[str | None] = mapped_column(String(48))
+    mandatory_from_age: Mapped[int | None] = mapped_column(SmallInteger)
+    mandatory_under_age: Mapped[int | None] = mapped_column(SmallInteger)
+    when: Mapped[str] = mapped_column("needed_when", Text, default="", server_default="")
+    when_en: Mapped[str] = mapped_column("needed_when_en", Text, default="", server_default="")
 
     service: Mapped[Service] = relationship(back_populates="requirements")
 
@@ -249,7 +250,7 @@ class Blob(Base):
     """Attachment content, addressed by its sha256.
 
     ``data`` holds the bytes when the store is the database (the default);
-    with a directory store it is NULL and the file lives at ``<dir>/ab/cdef…``.
+    with a directory store it is NULL and the file lives at ``<dir>/ab/cd/<sha256>``.
     """
 
     __tablename__ = "blob"
@@ -329,7 +330,13 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_target", "target_type", "target_id"),
+        # The audit viewer's filters, newest first (migration 0013).
+        Index("ix_audit_log_actor", "actor", "id"),
+        Index("ix_audit_log_action", "action", "id"),
+        Index("ix_audit_log_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column()
@@ -349,9 +356,11 @@ class AuditHead(Base):
     """The newest hash of the audit chain, in one row.
 
     Writers read it with ``SELECT … FOR UPDATE``: the row lock serialises them
-    (so the chain cannot fork) and, on PostgreSQL, hands each waiter the latest
-    committed hash in the same round trip. It is only a pointer: ``bakso audit
-    verify`` checks the log itself and compares the head with its last row.
+    (so the chain cannot fork) and hands each waiter the latest committed hash.
+    On PostgreSQL the whole append is the server function ``bakso_audit_append``,
+    which first queues on an advisory lock (migrations 0003 and 0005). It is
+    only a pointer: ``bakso audit verify`` checks the log itself and compares
+    the head with its last row.
     """
 
     __tablename__ = "audit_head"
@@ -365,22 +374,68 @@ class QuarantinedPackage(Base):
     """A refused intake package, kept whole with its reasons until it is resent fixed.
 
     The package's bytes (the zip, or a zip made of the folder) are in the blob
-    store under ``sha256``; nothing of it is lost. When the fixed package is
-    accepted, ``resolved_submission_id`` points at the submission it became.
+    store under ``sha256``; nothing of it is lost. ``package_sha256`` is the
+    sha256 of those bytes, known even when they were too large to keep (then
+    ``sha256`` is NULL): one open entry per package (a partial unique index),
+    so the same bytes sent again, by any name and whatever could be read of
+    them, count an attempt on their entry. ``reasons`` are codes with their
+    parameters (``[{code, where, params}]``), translated when shown. When the
+    fixed package is accepted (same village and external_id),
+    ``resolved_submission_id`` points at the submission it became.
     """
 
     __tablename__ = "quarantine"
-    __table_args__ = (Index("ix_quarantine_village_external", "village_code", "external_id"),)
+    __table_args__ = (
+        Index("ix_quarantine_village_external", "village_code", "external_id"),
+        Index("uq_quarantine_open_package", "package_sha256", unique=True,
+              sqlite_where=text("resolved_submission_id IS NULL"),
+              postgresql_where=text("resolved_submission_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    package: Mapped[str] = mapped_column(String(500))  # the name it came under
+    package: Mapped[str] = mapped_column(String(500))  # the name it came under, escaped
+    # NULL only on entries stored before migration 0008 without their bytes.
+    package_sha256: Mapped[str | None] = mapped_column(String(64))
     # NULL only when the package was too large to keep (it stays where it came from).
     sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     village_code: Mapped[str | None] = mapped_column(String(32))
     external_id: Mapped[str | None] = mapped_column(String(64))
-    reasons: Mapped[list[Any]] = mapped_column(default=list)  # [{code, message}]
+    reasons: Mapped[list[Any]] = mapped_column(default=list)  # [{code, where, params}]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     resolved_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
     resolved_at: Mapped[datetime | None] = mapped_column()
+
+
+# The mobile-service days' tables live in their own module (this one stays
+# readable); imported here so that `bakso_tui.db.models` names every table.
+from bakso_tui.db.schedule_models import (  # noqa: E402, F401
+    ACTIVE_DAY_SQL,
+    BOOKED_SQL,
+    OfficeClosedDay,
+    RecordingBooking,
+    ServiceDay,
+    ServicePlan,
+    ServiceTeam,
+)
+
+
+# Issuance batches, their documents and the scheduler's runs (migration 0011), likewise.
+from bakso_tui.db.issuance_models import (  # noqa: E402, F401
+    BATCH_OPEN_SQL,
+    BatchDocument,
+    IssuanceBatch,
+    JobDaemon,
+    JobRun,
+    SlaFlag,
+)
+
+
+# The dashboard's counters, kept by triggers (migration 0013).
+from bakso_tui.db.tally_models import (  # noqa: E402, F401
+    DailyTally,
+    DecisionTally,
+    OpenTally,
+    VillageTally,
+)

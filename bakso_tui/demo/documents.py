@@ -6,9 +6,10 @@ kelahiran from a puskesmas, a police loss report, a KTP-el card on a scanned
 page, and so on. Files come as native PDFs (text drawn by reportlab), scanned
 PDFs (one JPEG image a page), or JPEG/PNG photos. Some are defective on
 purpose, as real village scans are: blurred, too dark, photographed sideways,
-the wrong document, or a page missing.
+the wrong document, a page missing, or a small phone photo (too low a
+resolution: intake's inspection warns of it, as it would of a village's).
 
-Every page says "CONTOH / SPESIMEN — data fiktif": nobody may mistake demo data
+Every page says "CONTOH / SPESIMEN - data fiktif": nobody may mistake demo data
 for a real document. The same ``rng`` state gives the same bytes.
 """
 
@@ -25,7 +26,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 WIDTH, HEIGHT = 827, 1169  # A4 at 100 dpi
 DPI = 100
 SPECIMEN = "CONTOH / SPESIMEN - data fiktif"
-DEFECTS: tuple[str, ...] = ("blurred", "wrong_document", "missing_page", "dark", "rotated")
+DEFECTS: tuple[str, ...] = ("blurred", "wrong_document", "missing_page", "dark", "rotated",
+                            "low_resolution")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
 
@@ -120,12 +122,8 @@ def _pages(kind: str, p: Person, rng: random.Random) -> list[Page]:
                      [("Nama", p.name.upper()), ("NIK", p.nik), ("Tempat/Tgl Lahir", ttl), ("Jenis Kelamin", _sex(p)),
                       ("Alamat", p.address), ("Meninggal tanggal", tanggal(today)), ("Sebab", "SAKIT"),
                       ("Tempat", "RUMAH")], note="Kepala Desa")]
-    if kind in ("formulir_f201", "formulir_f102", "formulir_f103"):
-        titles = {
-            "formulir_f201": "FORMULIR PELAPORAN PENCATATAN SIPIL DI DALAM WILAYAH NKRI (F-2.01)",
-            "formulir_f102": "FORMULIR PENDAFTARAN PERISTIWA KEPENDUDUKAN (F-1.02)",
-            "formulir_f103": "FORMULIR PENDAFTARAN PERPINDAHAN PENDUDUK (F-1.03)",
-        }
+    if kind in FORMS:
+        titles = FORMS
         return [
             Page(titles[kind], DUKCAPIL,
                  [("I. DATA PELAPOR", ""), ("Nama", p.name.upper()), ("NIK", p.nik), ("Nomor KK", p.kk_number),
@@ -136,12 +134,16 @@ def _pages(kind: str, p: Person, rng: random.Random) -> list[Page]:
                   ("Tempat/tanggal", f"{p.village}, {tanggal(today)}")], note="Pelapor"),
         ]
     if kind == "bukti_perkawinan":
+        # The wedding after the applicant turned 19, and the book numbered in its year.
+        wed = date(rng.randint(min(p.birth_date.year + 19, 2025), 2025), rng.randint(1, 12),
+                   rng.randint(1, 28))
+        roman = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
         return [
             Page("BUKU NIKAH - KUTIPAN AKTA NIKAH", ["KEMENTERIAN AGAMA REPUBLIK INDONESIA",
                                                      f"KANTOR URUSAN AGAMA KECAMATAN {p.kecamatan.upper()}"],
-                 [("Nomor", f"{rng.randint(100, 999)}/{rng.randint(10, 99)}/{rng.choice(['V', 'VI', 'IX'])}/{rng.randint(2000, 2020)}"),
+                 [("Nomor", f"{rng.randint(100, 999)}/{rng.randint(10, 99)}/{roman[wed.month - 1]}/{wed.year}"),
                   ("Suami", p.father_name if p.sex == "P" else p.name), ("Istri", p.name if p.sex == "P" else p.mother_name),
-                  ("Tanggal akad", tanggal(date(rng.randint(2000, 2020), rng.randint(1, 12), rng.randint(1, 28)))),
+                  ("Tanggal akad", tanggal(wed)),
                   ("Mas kawin", "SEPERANGKAT ALAT SHALAT")], note="Penghulu / Kepala KUA"),
             Page("BUKU NIKAH (halaman 2)", ["KEMENTERIAN AGAMA REPUBLIK INDONESIA"],
                  [("Wali", p.father_name or "-"), ("Saksi", "2 (dua) orang")]),
@@ -180,13 +182,40 @@ def _pages(kind: str, p: Person, rng: random.Random) -> list[Page]:
                      [("Nama", p.name.upper()), ("Tempat/Tgl Lahir", ttl),
                       ("Nomor Induk Siswa Nasional", f"00{rng.randint(10000000, 99999999)}"),
                       ("Dinyatakan", "LULUS")], note="Kepala Sekolah")]
+    if kind in STATEMENTS:
+        title, issuer, what = STATEMENTS[kind]
+        return [Page(title, issuer(p), [("Nama", p.name.upper()), ("NIK", p.nik),
+                                         ("Alamat", f"{p.address}, {p.village}"), ("Perihal", what),
+                                         ("Tanggal", tanggal(today))], note="Yang menyatakan")]
     raise ValueError(f"unknown requirement: {kind}")
 
 
+FORMS = {
+    "formulir_f201": "FORMULIR PELAPORAN PENCATATAN SIPIL DI DALAM WILAYAH NKRI (F-2.01)",
+    "formulir_f102": "FORMULIR PENDAFTARAN PERISTIWA KEPENDUDUKAN (F-1.02)",
+    "formulir_f103": "FORMULIR PENDAFTARAN PERPINDAHAN PENDUDUK (F-1.03)",
+    "formulir_f105": "SURAT PERNYATAAN TANGGUNG JAWAB MUTLAK PERKAWINAN/PERCERAIAN BELUM TERCATAT (F-1.05)",
+    "formulir_f106": "FORMULIR PERUBAHAN ELEMEN DATA KEPENDUDUKAN (F-1.06)",
+}
+# Documents drawn as one page of a statement or letter: (title, issuer, subject).
+STATEMENTS = {
+    "kia": ("KARTU IDENTITAS ANAK", lambda p: DUKCAPIL, "KIA lama"),
+    "akta_kematian": ("KUTIPAN AKTA KEMATIAN", lambda p: ["REPUBLIK INDONESIA"] + DUKCAPIL,
+                      "Kematian kepala keluarga"),
+    "putusan_pengadilan": ("SALINAN PUTUSAN", lambda p: ["PENGADILAN NEGERI SELONG"],
+                           "Perceraian, berkekuatan hukum tetap"),
+    "surat_pemuka_agama": ("SURAT KETERANGAN PERKAWINAN", lambda p: ["PEMUKA AGAMA"],
+                           "Telah terjadi perkawinan"),
+    "pas_foto_pasangan": ("PAS FOTO SUAMI ISTRI 4×6", lambda p: [], "Foto berdampingan"),
+    "surat_tidak_keberatan": ("SURAT PERNYATAAN TIDAK KEBERATAN", lambda p: [],
+                              "Tidak keberatan ditumpangi"),
+    "surat_pernyataan_wali": ("SURAT PERNYATAAN WALI", lambda p: [],
+                              "Bersedia menjadi wali anak yang tidak ikut pindah"),
+}
 REQUIREMENT_KINDS: tuple[str, ...] = (
-    "bukti_kelahiran", "bukti_perkawinan", "kk", "ktp_el", "formulir_f201", "formulir_f102",
-    "formulir_f103", "surat_kematian", "akta_kelahiran", "akta_perceraian", "skpwni",
-    "surat_kehilangan", "dokumen_rusak", "pas_foto", "bukti_perubahan_data",
+    "bukti_kelahiran", "bukti_perkawinan", "kk", "ktp_el", "surat_kematian", "akta_kelahiran",
+    "akta_perceraian", "skpwni", "surat_kehilangan", "dokumen_rusak", "pas_foto",
+    "bukti_perubahan_data", *FORMS, *STATEMENTS,
 )
 
 
@@ -272,6 +301,8 @@ def _apply(img: Image.Image, defect: str | None) -> Image.Image:
         return img.point(lambda v: int(v * 0.3))
     if defect == "rotated":
         return img.rotate(90, expand=True)
+    if defect == "low_resolution":  # a small phone photo: about 40 dpi on A4
+        return img.resize((img.width * 2 // 5, img.height * 2 // 5))
     return img
 
 

@@ -9,15 +9,25 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 OFFICE_TZ = ZoneInfo("Asia/Makassar")
+#: The office's time zone as the screens name it.
+OFFICE_TZ_NAME = "WITA"
+#: When the office's counter closes on a working day (office time). A limit
+#: stored as "the end of a day" (midnight after it) is shown as this time on
+#: that day: the last moment a resident or a village can still be served.
+OFFICE_CLOSES = time(16, 0)
 
 
 @lru_cache(maxsize=32)
 def _holidays(year: int) -> holidays.HolidayBase:
+    import holidays  # on first use: the TUI's first screen does not need it (issue 16)
+
     return holidays.country_holidays(
         "ID", categories=("public", "government"), years=year, language="id"
     )
@@ -58,6 +68,11 @@ def due_at(received: datetime, service_days: int) -> datetime:
     last_day = add_working_days(local_day, service_days)
     end = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=OFFICE_TZ)
     return end.astimezone(UTC)
+
+
+def last_service_day(due: datetime) -> date:
+    """The working day a limit from `due_at` (midnight after it) belongs to."""
+    return (due.astimezone(OFFICE_TZ) - timedelta(microseconds=1)).date()
 
 
 def office_today(now: datetime | None = None) -> date:

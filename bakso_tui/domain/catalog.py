@@ -26,16 +26,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from bakso_tui.errors import SetupError
 from bakso_tui.locale import language, t
 
 SERVICES_FILE = "services.toml"
 REASONS_FILE = "reasons.toml"
 
 Action = Literal["return", "reject"]
+#: Who receives a service's documents: the village officer, in the village's
+#: issuance batch, or the resident in person on the village's service day.
+Handover = Literal["village", "in_person"]
 _Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+#: A service's short name (KK-UBAH, KTP-BARU): capitals, digits and hyphens, up to 12.
+_Short = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{0,11}$")]
 
 
-class CatalogError(Exception):
+class CatalogError(SetupError):
     """The catalogue files are wrong; the message names the file and the entry, in one line."""
 
 
@@ -53,15 +59,22 @@ class _Named(_Strict):
 
 class _ReqRef(_Strict):
     id: _Id
-    mandatory: bool
+    mandatory: bool = False
     name: str | None = Field(default=None, min_length=1)  # a more precise name for this service
     name_en: str | None = Field(default=None, min_length=1)
+    one_of: _Id | None = None  # a group: one of its requirements is needed
+    mandatory_from_age: int | None = Field(default=None, ge=0, le=120)  # the subject's age
+    mandatory_under_age: int | None = Field(default=None, ge=1, le=120)
+    when: str | None = Field(default=None, min_length=1)  # needed when … (the verifier judges)
+    when_en: str | None = Field(default=None, min_length=1)
 
 
 class _Service(_Named):
     id: _Id
+    short: _Short
     service_days: int = Field(ge=1, le=60)
     needs_recording: bool = False
+    handover: Handover = "village"
     outputs: list[_Id] = Field(min_length=1)
     legal_basis: str = ""
     requirements: list[_ReqRef] = Field(min_length=1)
@@ -99,7 +112,25 @@ class _Display:
 
 @dataclass(frozen=True)
 class RequirementDef(_Display):
+    """One requirement of a service.
+
+    ``mandatory``: always needed. ``one_of``: the group this requirement belongs
+    to; one requirement of each group is needed (a lost card: the police report;
+    a damaged one: the card). ``mandatory_from_age``/``mandatory_under_age``:
+    needed when the subject's age is in that range (a KIA photo from 5).
+    ``when``/``when_en``: needed in a circumstance the verifier judges (not
+    checked by the program).
+    """
+
     mandatory: bool
+    one_of: str | None = None
+    mandatory_from_age: int | None = None
+    mandatory_under_age: int | None = None
+    when: str = ""
+    when_en: str = ""
+
+    def condition(self, lang: str | None = None) -> str:
+        return self.when_en if (lang or language()) == "en" else self.when
 
 
 @dataclass(frozen=True)
@@ -120,11 +151,18 @@ class ReasonDef(_Display):
 
 @dataclass(frozen=True)
 class ServiceDef(_Display):
+    short: str
     requirements: tuple[RequirementDef, ...]
     outputs: tuple[str, ...]  # OutputDef ids
     needs_recording: bool
     service_days: int
     legal_basis: str
+    handover: Handover = "village"
+
+    @property
+    def short_name(self) -> str:
+        """The short name for narrow columns (KK-UBAH, KTP-BARU)."""
+        return self.short
 
     def requirement(self, requirement_id: str) -> RequirementDef | None:
         return next((r for r in self.requirements if r.id == requirement_id), None)
@@ -179,13 +217,22 @@ class Catalog:
         return [
             {
                 "id": s.id,
+                "short": s.short,
                 "name": s.name,
                 "requirements": [
-                    {"id": r.id, "name": r.name, "mandatory": r.mandatory} for r in s.requirements
+                    {"id": r.id, "name": r.name, "mandatory": r.mandatory,
+                     **({"one_of": r.one_of} if r.one_of else {}),
+                     **({"mandatory_from_age": r.mandatory_from_age}
+                        if r.mandatory_from_age is not None else {}),
+                     **({"mandatory_under_age": r.mandatory_under_age}
+                        if r.mandatory_under_age is not None else {}),
+                     **({"when": r.when} if r.when else {})}
+                    for r in s.requirements
                 ],
                 "outputs": list(s.outputs),
                 "needs_recording": s.needs_recording,
                 "service_days": s.service_days,
+                "handover": s.handover,
             }
             for s in self.services
         ]
@@ -283,11 +330,37 @@ def _validate(model: type[BaseModel], where: str, data: dict[str, Any]) -> Any:
         raise CatalogError(t("catalog.invalid", file=where, entry=entry, detail=detail)) from None
 
 
+def _check_conditions(where: str, service_id: str, reqs: list[RequirementDef]) -> None:
+    """A requirement is mandatory, or in a group, or conditional: never two of these;
+    a group has two members or more, and its members share their circumstance."""
+    groups: dict[str, list[RequirementDef]] = {}
+    for r in reqs:
+        entry = f"{service_id}.{r.id}"
+        aged = r.mandatory_from_age is not None or r.mandatory_under_age is not None
+        kinds = [r.mandatory, r.one_of is not None, aged, bool(r.when)]
+        if r.one_of is not None and r.when:  # a conditional group: allowed
+            kinds[3] = False
+        if sum(kinds) > 1:
+            raise CatalogError(t("catalog.conflicting_conditions", file=where, entry=entry))
+        if (r.mandatory_from_age is not None and r.mandatory_under_age is not None
+                and r.mandatory_from_age >= r.mandatory_under_age):
+            raise CatalogError(t("catalog.conflicting_conditions", file=where, entry=entry))
+        if r.one_of is not None:
+            groups.setdefault(r.one_of, []).append(r)
+    for group, members in groups.items():
+        entry = f"{service_id}.{group}"
+        if len(members) < 2:
+            raise CatalogError(t("catalog.lonely_group", file=where, entry=entry))
+        if len({m.when for m in members}) > 1:
+            raise CatalogError(t("catalog.conflicting_conditions", file=where, entry=entry))
+
+
 def _load(directory: Path | None) -> Catalog:
     where, raw = _read(directory, SERVICES_FILE)
     sfile: _ServicesFile = _validate(_ServicesFile, where, raw)
     services: list[ServiceDef] = []
     seen: set[str] = set()
+    shorts: set[str] = set()
     for svc in sfile.services:
         if svc.id in seen:
             raise CatalogError(t("catalog.duplicate", file=where, entry=f"services.{svc.id}"))
@@ -300,18 +373,25 @@ def _load(directory: Path | None) -> Catalog:
                                      entry=f"{svc.id}.{ref.id}"))
             if any(r.id == ref.id for r in reqs):
                 raise CatalogError(t("catalog.duplicate", file=where, entry=f"{svc.id}.{ref.id}"))
-            reqs.append(RequirementDef(ref.id, ref.name or declared.name,
-                                       ref.name_en or declared.name_en, ref.mandatory))
+            reqs.append(RequirementDef(
+                ref.id, ref.name or declared.name, ref.name_en or declared.name_en,
+                ref.mandatory, ref.one_of, ref.mandatory_from_age, ref.mandatory_under_age,
+                ref.when or "", ref.when_en or ref.when or ""))
+        _check_conditions(where, svc.id, reqs)
         for out in svc.outputs:
             if out not in sfile.outputs:
                 raise CatalogError(t("catalog.undeclared_output", file=where,
                                      entry=f"{svc.id}.{out}"))
         if len(set(svc.outputs)) != len(svc.outputs):
             raise CatalogError(t("catalog.duplicate", file=where, entry=f"{svc.id}.outputs"))
+        if svc.short in shorts:
+            raise CatalogError(t("catalog.duplicate", file=where, entry=f"{svc.id}.short"))
+        shorts.add(svc.short)
         services.append(ServiceDef(
-            id=svc.id, name=svc.name, name_en=svc.name_en, requirements=tuple(reqs),
+            id=svc.id, short=svc.short, name=svc.name, name_en=svc.name_en, requirements=tuple(reqs),
             outputs=tuple(svc.outputs), needs_recording=svc.needs_recording,
             service_days=svc.service_days, legal_basis=svc.legal_basis,
+            handover=svc.handover,
         ))
 
     rwhere, rraw = _read(directory, REASONS_FILE)

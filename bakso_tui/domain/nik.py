@@ -3,8 +3,9 @@
 A NIK is 16 digits: 2 province + 2 regency/city + 2 kecamatan (of first
 registration) + DDMMYY of birth (women: day + 40) + a 4-digit serial from 0001.
 A KK number has the same region part, then DDMMYY of its issue (no +40), then a
-serial. The region must be a code of the Kemendagri list shipped in
-``bakso_tui/data``.
+serial. The province and regency must be codes of the Kemendagri list shipped
+in ``bakso_tui/data``; a kecamatan code no longer in it (codes are retired when
+regencies split) is a mismatch, not a refusal, since a NIK never changes.
 
 The number holds only two digits of the year: we read it as the latest date not
 after `today` (20yy, or 19yy when 20yy would lie in the future), so a number
@@ -254,3 +255,17 @@ def check_kk(value: str, *, regency_code: str | None = None,
             "code": info.regency_code, "name": _region_name(info.regency_code),
             "expected": expected, "expected_name": _region_name(expected)}))
     return problems
+
+
+#: What stands for each hidden digit of a masked NIK or KK.
+MASK_CHAR = "•"
+
+
+def mask_for_list(value: str) -> str:
+    """A NIK or KK as a list shows it to a role that does not decide (the
+    administrator): the province and regency, and the last four digits;
+    ``5203014507900001`` → ``5203••••••••0001``. Other lengths are hidden whole."""
+    if len(value) == 16:
+        return value[:4] + MASK_CHAR * 8 + value[12:]
+    return MASK_CHAR * len(value)
+

@@ -11,8 +11,9 @@ see ``WILAYAH_LICENSE.md``), as CSV with the columns ``code,name,level``.
   for a kelurahan, 2 for a desa, 3 for a desa adat; that digit, not the
   ``level`` column, decides a village's kind.
 
-An office elsewhere passes the path of its own office CSV (same columns); a
-malformed file raises `RegionDataError` naming the file, the line and the code.
+The office functions take the path of another office's CSV (same columns);
+the program itself always reads the shipped Lombok Timur list. A malformed
+file raises `RegionDataError` naming the file, the line and the code.
 """
 
 from __future__ import annotations

@@ -20,8 +20,13 @@ from bakso_tui.attachments.inspect import Problem as FileProblem
 from bakso_tui.attachments.store import BlobStore
 from bakso_tui.db.models import Attachment, Submission
 from bakso_tui.domain import audit
+from bakso_tui.domain.decisions import approval_concerns, unmet_requirements
+from bakso_tui.domain.requirements import age_on, needed_by_age, subject_birth_date
+from bakso_tui.domain.schedule.model import ServiceDayInfo
+from bakso_tui.domain.schedule.views import booking_of
 from bakso_tui.domain.submissions import applicant_checks
-from bakso_tui.domain.users import Actor, Permission, require
+from bakso_tui.domain.nik import mask_for_list
+from bakso_tui.domain.users import Actor, Permission, require, require_in, sees_full_nik
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,15 @@ class AttachmentItem:
 class ChecklistItem:
     requirement_id: str
     name: str
-    mandatory: bool
+    mandatory: bool  # needed for this submission (always, by age, or as its group's)
     attachments: tuple[AttachmentItem, ...]
+    #: How it is needed: "mandatory", "one_of" (one of its group), "age", "when"
+    #: (a circumstance the verifier judges) or "optional".
+    need: str = "optional"
+    #: The circumstance ("bila …") of a "when" requirement or group.
+    condition: str = ""
+    #: Its group's other members are attached: this one is not needed.
+    covered: bool = False
 
     @property
     def missing(self) -> bool:
@@ -71,10 +83,19 @@ class SubmissionDetail:
     duplicate_of: str | None
     resubmission_of: str | None
     history: tuple[audit.AuditRow, ...]
+    #: The service day the resident is booked on for recording, and whether at home.
+    booking: tuple[ServiceDayInfo, bool] | None = None
+    #: What an approval would pass over (missing requirements, NIK, duplicate),
+    #: one line each in the user's language: approving asks for a reason.
+    concerns: tuple[str, ...] = ()
+    #: The needed requirements with nothing attached, by their label ("A atau B").
+    missing_labels: tuple[str, ...] = ()
+    #: Their ids (a group: all its members).
+    unmet_ids: tuple[str, ...] = ()
 
     @property
     def missing_mandatory(self) -> tuple[str, ...]:
-        return tuple(c.requirement_id for c in self.checklist if c.mandatory and c.missing)
+        return self.unmet_ids
 
 
 def _problems(raw: list) -> tuple[str, ...]:
@@ -90,10 +111,19 @@ def submission_detail(session: Session, actor: Actor, submission_id: int,
     by_requirement: dict[str, list[AttachmentItem]] = {}
     for att in sub.attachments:
         by_requirement.setdefault(att.requirement_id, []).append(AttachmentItem(
-            att.id, att.filename, att.media_type, att.pages, att.size, _problems(att.problems)))
+            id=att.id, filename=att.filename, media_type=att.media_type, pages=att.pages,
+            size=att.size, problems=_problems(att.problems)))
+    unmet = unmet_requirements(sub, lang=lang)
+    age = age_on(subject_birth_date(sub.subjects, sub.applicant_birth_date),
+                 sub.submitted_at.date())
+    groups_met = {req.one_of for req in sub.service.requirements
+                  if req.one_of and req.id in by_requirement}
     checklist = tuple(
-        ChecklistItem(req.id, req.name_en if lang == "en" else req.name, req.mandatory,
-                      tuple(by_requirement.get(req.id, ())))
+        ChecklistItem(requirement_id=req.id, name=req.name_en if lang == "en" else req.name,
+                      mandatory=req.mandatory or needed_by_age(req, age),
+                      attachments=tuple(by_requirement.get(req.id, ())),
+                      need=_need(req), condition=(req.when_en if lang == "en" else req.when),
+                      covered=bool(req.one_of) and req.one_of in groups_met)
         for req in sub.service.requirements
     )
     checks = applicant_checks(
@@ -107,6 +137,9 @@ def submission_detail(session: Session, actor: Actor, submission_id: int,
             return None
         return session.scalar(select(Submission.number).where(Submission.id == other_id))
 
+    nik, kk = sub.applicant_nik, sub.applicant_kk
+    if not sees_full_nik(actor):
+        nik, kk = mask_for_list(nik), mask_for_list(kk)
     return SubmissionDetail(
         id=sub.id,
         number=sub.number or "",
@@ -118,8 +151,8 @@ def submission_detail(session: Session, actor: Actor, submission_id: int,
         submitted_at=sub.submitted_at,
         due_at=sub.due_at,
         applicant_name=sub.applicant_name,
-        applicant_nik=sub.applicant_nik,
-        applicant_kk=sub.applicant_kk,
+        applicant_nik=nik,
+        applicant_kk=kk,
         applicant_birth_date=sub.applicant_birth_date,
         applicant_sex=sub.applicant_sex,
         applicant_address=sub.applicant_address,
@@ -130,14 +163,37 @@ def submission_detail(session: Session, actor: Actor, submission_id: int,
         checklist=checklist,
         duplicate_of=number_of(sub.duplicate_of_id),
         resubmission_of=number_of(sub.resubmission_of_id),
-        history=tuple(audit.history(session, "submission", sub.id)),
+        history=tuple(row for row in audit.history(session, "submission", sub.id)
+                      if row.action != "submission.view"),
+        booking=booking_of(session, sub.id),
+        concerns=tuple(c.text for c in approval_concerns(sub, lang=lang)),
+        missing_labels=tuple(item.label() for item in unmet),
+        unmet_ids=tuple(rid for item in unmet for rid in item.ids),
     )
+
+
+def record_view(session: Session, actor: Actor, submission_id: int) -> None:
+    """Write that `actor` opened a submission's screen to the audit log."""
+    require(actor, Permission.QUEUE_VIEW)
+    audit.append(session, actor=actor.login, action="submission.view", target_type="submission",
+                 target_id=submission_id, details={})
+
+
+def _need(req) -> str:
+    if req.mandatory:
+        return "mandatory"
+    if req.one_of:
+        return "one_of"
+    if req.mandatory_from_age is not None or req.mandatory_under_age is not None:
+        return "age"
+    return "when" if req.when else "optional"
 
 
 def open_attachment(session: Session, actor: Actor, attachment_id: int,
                     store: BlobStore | None = None) -> tuple[Attachment, bytes]:
-    """An attachment's bytes for the viewer; the view is written to the audit log."""
-    require(actor, Permission.ATTACHMENT_VIEW)
+    """An attachment's bytes for the viewer; the view is written to the audit log
+    (a write: the account is read again, a disabled one sees nothing more)."""
+    actor = require_in(session, actor, Permission.ATTACHMENT_VIEW)
     att = session.get(Attachment, attachment_id)
     if att is None:
         raise LookupError(attachment_id)

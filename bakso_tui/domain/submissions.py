@@ -1,9 +1,11 @@
-"""Registering a submission: the one path by which a pengajuan enters the database.
+"""Registering a submission: the path by which a pengajuan enters the database.
 
 Intake and the demo both come through :func:`register`, which fills in what the
 office derives from the package: the registration number, the service-time
 deadline, the queue rank, the NIK check and the possible-duplicate flag, and
-writes the receipt to the audit log.
+writes the receipt to the audit log. Only ``bakso seed`` (:mod:`bakso_tui.demo.bulk`),
+which fills a benchmark database, inserts rows directly, with one audit row
+for the whole load.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bakso_tui.db.changes import queue_changed
 from bakso_tui.db.models import Service, Submission, Village
 from bakso_tui.db.types import utcnow
 from bakso_tui.domain import audit, nik
@@ -24,7 +27,7 @@ from bakso_tui.domain.workflow import OPEN_STATES, State
 
 # Services whose applicant normally comes from another regency: a NIK from
 # elsewhere is expected there and is not a mismatch.
-MOVING_IN_SERVICES = frozenset({"pindah_datang"})
+MOVING_IN_SERVICES = frozenset({"pindah_datang", "kia_pindah_datang"})
 
 
 @dataclass
@@ -131,6 +134,7 @@ def register(
     session.add(sub)
     session.flush()
     sub.number = registration_number(sub.id, received)
+    queue_changed(session)
     audit.append(
         session,
         actor=actor,

@@ -65,7 +65,8 @@ DOCUMENT_MOVES: dict[DocState, frozenset[DocState]] = {
     DocState.WAITING_RECORDING: frozenset({DocState.READY}),
     DocState.READY: frozenset({DocState.IN_BATCH}),
     DocState.IN_BATCH: frozenset({DocState.PRINTED, DocState.READY}),
-    DocState.PRINTED: frozenset({DocState.HANDED_OVER}),
+    # Straight to the resident when the service is handed over in person.
+    DocState.PRINTED: frozenset({DocState.HANDED_OVER, DocState.RECEIVED}),
     DocState.HANDED_OVER: frozenset({DocState.RECEIVED}),
     DocState.RECEIVED: frozenset(),
 }

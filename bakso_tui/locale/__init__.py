@@ -2,8 +2,8 @@
 
 Messages live in TOML files, one folder per language (``id`` is the default,
 ``en`` on request) and one file per area of the program. A key is
-``<file stem>.<key>``: ``t("cli.db_unreachable", url=...)`` reads the key
-``db_unreachable`` from ``locale/<lang>/cli.toml``. Placeholders use
+``<file stem>.<key>``: ``t("db.unreachable", url=..., reason=...)`` reads the
+key ``unreachable`` from ``locale/<lang>/db.toml``. Placeholders use
 ``str.format`` syntax. A key missing from the chosen language falls back to
 Indonesian, then to the key itself, so a forgotten message is visible but never
 crashes the program; a test keeps both languages complete.

@@ -1,22 +1,29 @@
-"""What every screen of the back office shares: header, footer, language, worker failures."""
+"""What every screen of the back office shares: header, language, worker failures;
+and the lists changed by others (`ListScreen`: the accounts, the claims)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import on
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
+from bakso_tui.errors import Refusal
 from bakso_tui.locale import language, t
-from bakso_tui.widgets import OfficeHeader, translate_bindings
+from bakso_tui.widgets import OfficeHeader, StatusBar, translate_bindings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bakso_tui.app import BaksoApp
 
 
 class BaksoScreen(Screen):
-    """A full screen with the office header on top and the key footer below.
+    """A full screen with the office header on top (each screen also yields its
+    own key bar, :class:`~bakso_tui.widgets.KeyBar`, at the bottom).
 
     ``TITLE_KEY`` names the screen (header, help), ``HELP_KEY`` explains it on
     the help screen. A screen made in one language and shown again after a
@@ -75,6 +82,62 @@ class BaksoScreen(Screen):
     def worker_failed(self, worker: Worker) -> None:
         """Hook: a worker of this screen failed (the user has been told already)."""
 
+    def database_back(self) -> None:
+        """Hook: the database answers again; redo what could not be done."""
+
+
+class ListScreen(BaksoScreen):
+    """A list read in a worker of group ``LIST_GROUP``, changed by others (the
+    accounts, the claims). A read that fails says ``FAILED_KEY`` in the status
+    bar and is tried again when the database is back; a change is said in one
+    line (:class:`Changed`) and the list read again, after a refusal too when
+    ``REREAD_REFUSED`` (it may be the list that was out of date)."""
+
+    LIST_GROUP: ClassVar[str] = ""
+    FAILED_KEY: ClassVar[str] = ""
+    REREAD_REFUSED: ClassVar[bool] = True
+
+    class Changed(Message):
+        """A change: done (said, the list read again) or refused by the rules."""
+
+        def __init__(self, text: str, refused: bool) -> None:
+            super().__init__()
+            self.text = text
+            self.refused = refused
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def action_refresh(self) -> None:
+        raise NotImplementedError
+
+    def write_change(self, change: Callable[[Session], object], done: str) -> None:
+        """One change in a write transaction (called in a worker): the rules'
+        refusal, or `done`, said by :meth:`on_list_screen_changed`."""
+        try:
+            with self.bakso.db.write() as session:
+                change(session)
+        except Refusal as exc:
+            self.post_message(self.Changed(str(exc), refused=True))
+            return
+        self.post_message(self.Changed(done, refused=False))
+
+    def on_list_screen_changed(self, message: Changed) -> None:
+        self.notify(message.text, severity="warning" if message.refused else "information",
+                    markup=False)
+        if self.REREAD_REFUSED or not message.refused:
+            self.action_refresh()
+
+    def worker_failed(self, worker: Worker) -> None:
+        if worker.group == self.LIST_GROUP:
+            self.failed = True
+            self.query_one(StatusBar).show(t(self.FAILED_KEY), error=True)
+
+    def database_back(self) -> None:
+        if self.failed:
+            self.action_refresh()
+
 
 DialogResult = TypeVar("DialogResult")
 
@@ -90,4 +153,7 @@ class Dialog(ModalScreen[DialogResult]):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     Dialog .hint { color: $text-muted; }
+    /* A label is as wide as its text by default and is cut at the frame:
+       as wide as the dialog, it wraps at word boundaries instead. */
+    Dialog Label { width: 100%; }
     """

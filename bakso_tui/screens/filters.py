@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Select
 
-from bakso_tui.domain.queue import QueueFilter
+from bakso_tui.domain.queue import QueueFilter, filter_choices
 from bakso_tui.domain.workflow import Flag
-from bakso_tui.locale import t
+from bakso_tui.locale import language, t
 from bakso_tui.screens.base import Dialog
 from bakso_tui.widgets.bindings import tui_binding
 
@@ -22,7 +23,7 @@ def _value(select: Select):
 
 
 class FilterDialog(Dialog[QueueFilter | None]):
-    """Choose the filters; Enter applies, Esc cancels, Delete clears them all."""
+    """Choose the filters; Ctrl+S applies, Esc cancels, Delete clears them all."""
 
     DEFAULT_CSS = """
     FilterDialog > Vertical { max-height: 95%; }
@@ -75,3 +76,34 @@ class FilterDialog(Dialog[QueueFilter | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class QueueFilters:
+    """The queue's filters (a mixin of the queue screen): `f` reads the choices
+    in a worker and opens :class:`FilterDialog`; a dashboard figure opens the
+    queue already filtered."""
+
+    def show_filtered(self, filters: QueueFilter) -> None:
+        """Show the queue under `filters` (a dashboard figure opens it so)."""
+        if filters != self.filters:
+            self.filters = filters
+            if self.is_mounted:
+                self.load("reset")
+
+    def action_filter(self) -> None:
+        self.load_filter_choices()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue_filters")
+    def load_filter_choices(self) -> None:
+        app = self.bakso
+        with app.db.read() as session:
+            services, kecamatan = filter_choices(session, language())
+        self.post_message(self.ChoicesRead(lambda: self._open_filters(services, kecamatan)))
+
+    def _open_filters(self, services, kecamatan) -> None:
+        self.app.push_screen(FilterDialog(self.filters, services, kecamatan), self._filters_chosen)
+
+    def _filters_chosen(self, chosen: QueueFilter | None) -> None:
+        if chosen is not None and chosen != self.filters:
+            self.filters = chosen
+            self.load("reset")

@@ -16,7 +16,7 @@ from bakso_tui.widgets.bindings import binding_key, tui_binding
 
 
 def screen_keys(screen: Screen) -> list[tuple[str, Binding]]:
-    """(keys, binding) for every binding of ours active on `screen`, in footer order.
+    """(keys, binding) for every binding of ours active on `screen`, in key-bar order.
 
     Keys bound to the same action are shown together ("F1 / ?"); bindings the
     screen hides (a role may not use them, or they make no sense now) are left out.
@@ -28,6 +28,8 @@ def screen_keys(screen: Screen) -> list[tuple[str, Binding]]:
         binding = active.binding
         if binding_key(binding) is None or binding.id is None or binding.system:
             continue
+        if getattr(app, "not_yours", None) and app.not_yours(binding.action):
+            continue  # another role's key: it says so when pressed, the help leaves it out
         first.setdefault(binding.id, binding)
         display = app.get_key_display(binding)
         if display not in keys.setdefault(binding.id, []):
@@ -116,11 +118,12 @@ class HelpScreen(ModalScreen[None]):
 
 
 def _key_grid(rows: list[tuple[str, str]]) -> Table:
-    """Keys and what they do, in two pairs of columns (fits 80×24 without scrolling)."""
+    """Keys and what they do, in two pairs of columns (fits 80×24 without scrolling).
+    A description too long for its column wraps between words, never cut."""
     table = Table.grid(padding=(0, 1), expand=True)
     for _ in range(2):
         table.add_column(no_wrap=True, style="bold", justify="right")
-        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(ratio=1, overflow="fold")
     half = (len(rows) + 1) // 2
     for i in range(half):
         cells: list[Text] = []

@@ -9,6 +9,12 @@ started after, so going back is a keyset read too, never OFFSET.
 
 Every reload bumps ``generation``; a page that arrives for an older generation
 (a reload or a new search overtook it) is dropped.
+
+When another session changes the queue the app says so (`bakso_tui.live`) and
+the screen reads the page under the cursor again ("reread"), from that page's
+own key: the window becomes that page, the cursor stays on its submission, and
+the pages around it are read again as the cursor moves. A queue under another
+screen does it when it comes back.
 """
 
 from __future__ import annotations
@@ -28,16 +34,17 @@ from bakso_tui.domain.queue import (
     QueueKey,
     QueuePage,
     QueueRow,
-    filter_choices,
     queue_page,
+    record_search,
 )
-from bakso_tui.domain.users import Permission
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import BaksoScreen
+from bakso_tui.screens.filters import QueueFilters
+from bakso_tui.screens.queue_claims import SupervisorActions
 from bakso_tui.widgets import KeyBar, QueueTable, StatusBar, format_count
 from bakso_tui.widgets.bindings import tui_binding
 
-Direction = Literal["reset", "next", "prev"]
+Direction = Literal["reset", "next", "prev", "reread"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class PageRequest:
     after: QueueKey | None
     filters: QueueFilter
     keep_id: int | None = None  # where the cursor should stay after a reload
+    start: int = 0  # a reread: the position of the page's first row in the queue
     started: float = field(default_factory=perf_counter)
 
 
@@ -59,7 +67,7 @@ class LoadedPage:
     has_more: bool
 
 
-class QueueScreen(BaksoScreen):
+class QueueScreen(SupervisorActions, QueueFilters, BaksoScreen):
     TITLE_KEY = "tui.screen.queue"
     HELP_KEY = "tui.queue.help"
     AUTO_FOCUS = "#queue-table"
@@ -81,10 +89,10 @@ class QueueScreen(BaksoScreen):
 
     BINDINGS = [
         tui_binding("slash", "search", "queue-search"),
-        # Not in the footer (no room at 80 columns): the status bar says "Esc: batal".
+        # Not in the key bar (no room at 80 columns): the status bar says "Esc: batal".
         tui_binding("escape", "clear_search", "queue-clear-search", show=False),
         tui_binding("f", "filter", "queue-filter"),
-        # In the help, not the footer: there is no room at 80 columns.
+        # In the help, not the key bar: there is no room at 80 columns.
         tui_binding("r", "refresh", "queue-refresh", show=False),
         tui_binding("n", "app.claim_next", "queue-next"),
         # Supervisors: give a claimed submission back to the queue (in the help).
@@ -120,6 +128,10 @@ class QueueScreen(BaksoScreen):
         self.boundaries: list[QueueKey | None] = [None]
         self.pending: PageRequest | None = None
         self.failed = False
+        #: The app's queue_version when this screen last asked for a page.
+        self.seen_version = 0
+        #: A change was told while a page was on its way: read again after it.
+        self.stale = False
         #: Seconds the last page took in the worker (query and transfer), for benchmarks.
         self.last_page_seconds: float | None = None
 
@@ -164,6 +176,13 @@ class QueueScreen(BaksoScreen):
             self.boundaries = [None]
         elif self.pending is not None or not self.pages:
             return
+        elif direction == "reread":
+            page = self._page_under_cursor()
+            request = PageRequest(
+                self.generation, "reread", page.index, self.boundaries[page.index],
+                self.filters, keep_id=self.table.current.id if self.table.current else None,
+                start=page.start,
+            )
         elif direction == "next":
             last = self.pages[-1]
             if not last.has_more or not last.rows:
@@ -184,6 +203,7 @@ class QueueScreen(BaksoScreen):
             )
         self.pending = request
         self.failed = False
+        self.seen_version = self.bakso.queue_version
         self._fetch(request)
         if self.is_mounted:
             self._show_status()
@@ -204,6 +224,13 @@ class QueueScreen(BaksoScreen):
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageLoaded(request, page, perf_counter() - request.started))
 
+    @work(thread=True, group="queue_audit", exit_on_error=False)
+    def _record_search(self, term: str) -> None:
+        """A search is written to the audit log (its kind, not its text)."""
+        app = self.bakso
+        with app.db.write() as session:
+            record_search(session, app.actor, term)
+
     def _first_rows_shown(self) -> None:
         self.bakso.first_rows_seconds = perf_counter() - self.bakso.started_at
 
@@ -214,7 +241,15 @@ class QueueScreen(BaksoScreen):
         self.pending = None
         self.last_page_seconds = message.seconds
         table = self.table
-        if request.direction == "reset":
+        if request.direction == "reread":
+            if not page.rows and request.index > 0:
+                self.load("reset")  # the page emptied: start from the head
+                return
+            self.pages = [LoadedPage(request.index, request.start, list(page.rows),
+                                     page.has_more)]
+            del self.boundaries[request.index + 1:]
+            table.replace_rows(page.rows, keep_id=request.keep_id)
+        elif request.direction == "reset":
             self.pages = [LoadedPage(0, 0, list(page.rows), page.has_more)]
             table.replace_rows(page.rows, keep_id=request.keep_id)
             if self.bakso.first_rows_seconds is None:  # once the rows are on screen
@@ -243,7 +278,32 @@ class QueueScreen(BaksoScreen):
             self._trim(from_top=False)
             self._redraw()
         self._show_status()
+        if self.stale:
+            self.stale = False
+            self.queue_changed()
         self.call_after_refresh(self._maybe_fetch)
+
+    def queue_changed(self) -> None:
+        """The queue changed elsewhere (the app was told): read the current page again."""
+        if self.failed or not self.pages or not self.is_mounted or not self.app.is_running:
+            return
+        if self.pending is not None:
+            self.stale = True
+            return
+        self.load("reread")
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self.seen_version != self.bakso.queue_version:
+            self.queue_changed()
+
+    def _page_under_cursor(self) -> LoadedPage:
+        row = self.table.cursor_row
+        for page in self.pages:
+            if row < len(page.rows):
+                return page
+            row -= len(page.rows)
+        return self.pages[-1]
 
     def _trim(self, *, from_top: bool) -> bool:
         """Drop whole pages from one end once the window is too big.
@@ -288,6 +348,10 @@ class QueueScreen(BaksoScreen):
             self.failed = True
             self._show_status()
 
+    def database_back(self) -> None:
+        if self.failed or not self.pages:
+            self.load("reset")  # the cursor stays on its submission
+
     # ------------------------------------------------------------------ status
 
     def _show_status(self) -> None:
@@ -297,10 +361,11 @@ class QueueScreen(BaksoScreen):
             right.append(t("tui.queue.search_active", term=self.filters.search,
                            key=self.key_for("clear_search", "Esc")))
         active = [v for v in (self.filters.service_id, self.filters.kecamatan_code,
+                              self.filters.village_code,
                               self.filters.flag, self.filters.min_age_days) if v]
         if active:
             right.append(t("tui.queue.filter_active", count=len(active)))
-        if self.pending is not None and self.pages:
+        if self.pending is not None and self.pages and self.pending.direction != "reread":
             right.append(t("tui.queue.loading_more"))
         right_text = " · ".join(right)
         if self.failed:
@@ -338,12 +403,13 @@ class QueueScreen(BaksoScreen):
     @on(Input.Submitted, "#queue-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         # The query first: the worker runs while the screen re-lays itself out.
-        # (Moving the focus updates the footer by itself; an extra
-        # refresh_bindings would rebuild it once more, ~40 ms on a small box.)
+        # (Moving the focus updates the key bar by itself: no refresh_bindings.)
         term = event.value.strip()
         if term != (self.filters.search or ""):
             self.filters = replace(self.filters, search=term or None)
             self.load("reset")
+            if term:
+                self._record_search(term)
         self.search_input.display = False
         self.table.focus()
 
@@ -352,71 +418,7 @@ class QueueScreen(BaksoScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
             return bool(self.filters.search) or self.search_input.display
-        if action in ("release", "reassign"):
-            return self.bakso.can(Permission.CLAIM_RELEASE)
-        return True
-
-    def action_release(self) -> None:
-        row = self.table.current
-        if row is None or not row.claim_holder:
-            self.notify(t("claim.not_claimed"), severity="warning", markup=False)
-            return
-        self.release_claim(row.id, row.number, row.claim_holder)
-
-    @work(thread=True, group="queue_release")
-    def release_claim(self, submission_id: int, number: str, holder: str) -> None:
-        from bakso_tui.domain import claims
-
-        app = self.bakso
-        self._change_claim(
-            lambda session: claims.release(session, app.actor, submission_id, None,
-                                           now=app.now()),
-            t("tui.queue.released", number=number, login=holder))
-
-    def _change_claim(self, change, done: str) -> None:
-        """Run a supervisor's claim change in a write transaction (in a worker):
-        say the rules' refusal, or `done`, and reload the queue."""
-        from bakso_tui.domain.claims import ClaimError
-
-        try:
-            with self.bakso.db.write() as session:
-                change(session)
-        except ClaimError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
-            return
-        self.app.call_from_thread(self.notify, done, markup=False)
-        self.app.call_from_thread(self.action_refresh)
-
-    def action_reassign(self) -> None:
-        row = self.table.current
-        if row is not None:
-            self.choose_verifier(row.id, row.number, row.claim_holder)
-
-    @work(thread=True, group="queue_reassign")
-    def choose_verifier(self, submission_id: int, number: str, holder: str | None) -> None:
-        from bakso_tui.domain import users
-        from bakso_tui.screens.reassign import ReassignDialog
-
-        with self.bakso.db.read() as session:
-            people = users.verifiers(session)
-
-        def chosen(login: str | None) -> None:
-            if login:
-                self.reassign_claim(submission_id, number, login)
-
-        self.app.call_from_thread(self.app.push_screen,
-                                  ReassignDialog(number, holder, people), chosen)
-
-    @work(thread=True, group="queue_reassign")
-    def reassign_claim(self, submission_id: int, number: str, login: str) -> None:
-        from bakso_tui.domain import claims
-
-        app = self.bakso
-        self._change_claim(
-            lambda session: claims.reassign(session, app.actor, submission_id, login,
-                                            lease_minutes=app.settings.lease_minutes,
-                                            now=app.now()),
-            t("tui.queue.reassigned", number=number, login=login))
+        return True  # release and reassign say so when they are not this role's keys
 
     def action_search(self) -> None:
         search = self.search_input
@@ -435,26 +437,6 @@ class QueueScreen(BaksoScreen):
 
     def action_refresh(self) -> None:
         self.load("reset")
-
-    def action_filter(self) -> None:
-        self.load_filter_choices()
-
-    @work(thread=True, exclusive=True, group="queue_filters")
-    def load_filter_choices(self) -> None:
-        app = self.bakso
-        with app.db.read() as session:
-            services, kecamatan = filter_choices(session, language())
-        self.app.call_from_thread(self._open_filters, services, kecamatan)
-
-    def _open_filters(self, services, kecamatan) -> None:
-        from bakso_tui.screens.filters import FilterDialog
-
-        self.app.push_screen(FilterDialog(self.filters, services, kecamatan), self._filters_chosen)
-
-    def _filters_chosen(self, chosen: QueueFilter | None) -> None:
-        if chosen is not None and chosen != self.filters:
-            self.filters = chosen
-            self.load("reset")
 
     def retranslate(self) -> None:
         super().retranslate()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -11,8 +10,10 @@ from textual.widgets.option_list import Option
 
 from bakso_tui.domain.users import UserInfo
 from bakso_tui.locale import t
+from bakso_tui.locale.plain import visible
 from bakso_tui.screens.base import Dialog
 from bakso_tui.widgets.bindings import tui_binding
+from bakso_tui.widgets.plain import cell
 
 
 class ReassignDialog(Dialog[str | None]):
@@ -32,10 +33,11 @@ class ReassignDialog(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(t("tui.reassign.title", number=escape(self.number)))
+            yield Label(t("tui.reassign.title", number=visible(self.number)), markup=False)
             if self.holder:
-                yield Label(t("tui.reassign.held_by", login=escape(self.holder)), classes="hint")
-            yield OptionList(*[Option(f"{escape(p.name)} ({escape(p.login)})", id=p.login)
+                yield Label(t("tui.reassign.held_by", login=visible(self.holder)), classes="hint",
+                        markup=False)
+            yield OptionList(*[Option(cell(f"{p.name} ({p.login})"), id=p.login)
                                for p in self.people], id="people")
             yield Label(t("tui.reassign.hint"), classes="hint")
 

@@ -1,4 +1,10 @@
-"""The office's accounts, read only: login, name, role, active, password set or not."""
+"""The office's accounts: login, name, role, active, password set or not.
+
+`a` adds an account, `d` disables the one under the cursor, `u` changes its
+role, `p` sets its password (dialogs in ``account_dialogs.py``). The rules
+(``domain/users.py``) refuse a verifier, one's own account and the last active
+supervisor; the refusal is said in one line and nothing is written.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,42 @@ from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
-from bakso_tui.domain.users import Permission, UserInfo, list_users, require
+from bakso_tui.domain.users import (
+    Permission,
+    UserInfo,
+    add_user,
+    disable_user,
+    list_users,
+    require,
+    set_password,
+    set_role,
+)
 from bakso_tui.locale import t
-from bakso_tui.screens.base import BaksoScreen
+from bakso_tui.screens.base import ListScreen
 from bakso_tui.widgets import KeyBar, RowTable, StatusBar, format_count, role_label
 from bakso_tui.widgets.bindings import tui_binding
+from bakso_tui.widgets.plain import cell
 
 COLUMNS = ("login", "name", "role", "active", "password")
 
 
-class UsersScreen(BaksoScreen):
+class UsersScreen(ListScreen):
     TITLE_KEY = "tui.screen.users"
-    HELP_KEY = "tui.users.help"
+    HELP_KEY = "dashboard.accounts.help"
     AUTO_FOCUS = "#users-table"
+    LIST_GROUP = "users"
+    FAILED_KEY = "tui.users.failed"
+    REREAD_REFUSED = False
 
-    BINDINGS = [tui_binding("r", "refresh", "users-refresh")]
+    BINDINGS = [
+        tui_binding("a", "add", "users-add"),
+        tui_binding("d", "disable", "users-disable"),
+        tui_binding("u", "role", "users-role"),
+        tui_binding("p", "password", "users-password"),
+        tui_binding("r", "refresh", "users-refresh"),
+    ]
 
     class Loaded(Message):
         def __init__(self, users: list[UserInfo]) -> None:
@@ -33,7 +58,6 @@ class UsersScreen(BaksoScreen):
     def __init__(self) -> None:
         super().__init__()
         self.users: list[UserInfo] | None = None
-        self.failed = False
 
     def compose(self) -> ComposeResult:
         yield self.make_header()
@@ -78,8 +102,8 @@ class UsersScreen(BaksoScreen):
         table.clear()
         for user in self.users or ():
             table.add_row(
-                Text(user.login),
-                Text(user.name, no_wrap=True, overflow="ellipsis"),
+                cell(user.login),
+                cell(user.name, no_wrap=True, overflow="ellipsis"),
                 Text(role_label(user.role)),
                 Text(t("tui.yes") if user.active else t("tui.no"),
                      style="" if user.active else "dim"),
@@ -93,10 +117,73 @@ class UsersScreen(BaksoScreen):
             t("tui.users.title_count", count=format_count(len(self.users or ())))
         )
 
-    def worker_failed(self, worker: Worker) -> None:
-        if worker.group == "users":
-            self.failed = True
-            self.query_one(StatusBar).show(t("tui.users.failed"), error=True)
+    # ------------------------------------------------------------------ changes
+
+    @property
+    def current(self) -> UserInfo | None:
+        row = self.table.cursor_row
+        return self.users[row] if self.users and 0 <= row < len(self.users) else None
+
+    def action_add(self) -> None:
+        from bakso_tui.screens.account_dialogs import AddAccountDialog, NewAccount
+
+        def chosen(new: NewAccount | None) -> None:
+            if new is not None:
+                self._change(lambda s, actor: add_user(
+                    s, actor, login=new.login, name=new.name, role=new.role,
+                    password=new.password),
+                    lambda: t("dashboard.accounts.added", login=new.login,
+                              role=role_label(new.role)))
+
+        self.app.push_screen(AddAccountDialog(), chosen)
+
+    def action_disable(self) -> None:
+        from bakso_tui.screens.account_dialogs import ConfirmDisable
+
+        user = self.current
+        if user is None:
+            return
+
+        def chosen(login: str | None) -> None:
+            if login:
+                self._change(lambda s, actor: disable_user(s, actor, login),
+                             lambda: t("dashboard.accounts.disabled", login=login))
+
+        self.app.push_screen(ConfirmDisable(user.login), chosen)
+
+    def action_role(self) -> None:
+        from bakso_tui.screens.account_dialogs import RoleDialog
+
+        user = self.current
+        if user is None:
+            return
+
+        def chosen(role: str | None) -> None:
+            if role:
+                self._change(lambda s, actor: set_role(s, actor, user.login, role),
+                             lambda: t("users.role_changed", login=user.login,
+                                       role=role_label(role)))
+
+        self.app.push_screen(RoleDialog(user.login, user.role), chosen)
+
+    def action_password(self) -> None:
+        from bakso_tui.screens.account_dialogs import PasswordDialog
+
+        user = self.current
+        if user is None:
+            return
+
+        def chosen(password: str | None) -> None:
+            if password is not None:
+                self._change(lambda s, actor: set_password(s, actor, user.login, password),
+                             lambda: t("dashboard.accounts.password_set", login=user.login))
+
+        self.app.push_screen(PasswordDialog(user.login), chosen)
+
+    @work(thread=True, exit_on_error=False, group="users_change")
+    def _change(self, change, done) -> None:
+        """One account change, as this account: the rules' refusal, or `done`."""
+        self.write_change(lambda session: change(session, self.bakso.actor), done())
 
     def retranslate(self) -> None:
         super().retranslate()

@@ -12,12 +12,12 @@ paging on is instant. Zoom, pan and rotation only change the view.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -27,10 +27,12 @@ from bakso_tui.attachments.render import DEFAULT_MAX_SIDE, RenderedPage
 from bakso_tui.attachments.store import BlobStore
 from bakso_tui.domain.review import AttachmentItem, SubmissionDetail, open_attachment
 from bakso_tui.locale import t
+from bakso_tui.locale.plain import visible
 from bakso_tui.screens.base import BaksoScreen
 from bakso_tui.widgets import KeyBar
 from bakso_tui.widgets.bindings import tui_binding
-from bakso_tui.widgets.page_view import PageView, TerminalImage, for_terminal
+from bakso_tui.widgets.page_view import PageView, TerminalImage, for_terminal, room_pixels
+from bakso_tui.widgets.plain import plain_lines
 
 #: Drawn pages kept in memory (RGB at up to 1600 px is at most ~5 MB a page).
 CACHE_BYTES = 96 * 1024 * 1024
@@ -68,7 +70,7 @@ class AttachmentViewer(BaksoScreen):
     HELP_KEY = "tui.viewer.help"
 
     DEFAULT_CSS = """
-    AttachmentViewer #viewer-title { height: 1; padding: 0 1; background: $panel; }
+    AttachmentViewer #viewer-title { height: auto; max-height: 3; padding: 0 1; background: $panel; }
     AttachmentViewer #viewer-notes { height: auto; max-height: 3; padding: 0 1; color: $warning; }
     AttachmentViewer #viewer-body { height: 1fr; }
     AttachmentViewer #viewer-page { width: 1fr; height: 1fr; align: center middle; }
@@ -132,12 +134,12 @@ class AttachmentViewer(BaksoScreen):
 
     def compose(self) -> ComposeResult:
         yield self.make_header()
-        yield Static("", id="viewer-title")
-        yield Static("", id="viewer-notes")
+        yield Static("", id="viewer-title", markup=False)
+        yield Static("", id="viewer-notes", markup=False)
         with Horizontal(id="viewer-body"):
             with Container(id="viewer-page"):
                 yield TerminalImage(id="viewer-image")
-                yield Static(t("tui.viewer.loading"), id="viewer-message")
+                yield Static(t("tui.viewer.loading"), id="viewer-message", markup=False)
             # Not focusable: its scroll keys would take PgDn and the arrows.
             with VerticalScroll(id="viewer-text", can_focus=False):
                 yield Static("", id="viewer-text-body", markup=False)
@@ -158,7 +160,7 @@ class AttachmentViewer(BaksoScreen):
     def current(self) -> ViewerItem | None:
         return self.items[self.index] if self.items else None
 
-    @work(thread=True, exclusive=True, group="viewer_open")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="viewer_open")
     def open(self, index: int) -> None:
         """Fetch the attachment (an audited view), then draw its first page."""
         app = self.bakso
@@ -170,11 +172,11 @@ class AttachmentViewer(BaksoScreen):
         self.post_message(self.Opened(index, file))
         self._draw(file, 1, background=False)
 
-    @work(thread=True, exclusive=True, group="viewer_page")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="viewer_page")
     def draw(self, file: OpenFile, number: int) -> None:
         self._draw(file, number, background=False)
 
-    @work(thread=True, exclusive=True, group="viewer_prefetch")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="viewer_prefetch")
     def prefetch(self, file: OpenFile, first: int, last: int) -> None:
         """Draw pages `first`..`last` in the background, skipping cached ones."""
         worker = get_current_worker()
@@ -187,6 +189,14 @@ class AttachmentViewer(BaksoScreen):
     def _draw(self, file: OpenFile, number: int, *, background: bool) -> None:
         page = self.bakso.inspector.render(file.data, number, DEFAULT_MAX_SIDE, file.sha256)
         self.post_message(self.Drawn(file.attachment_id, number, page, background))
+
+    def worker_failed(self, worker) -> None:
+        if worker.group in ("viewer_open", "viewer_page"):
+            self._say(t("session.viewer_failed"))
+
+    def database_back(self) -> None:
+        if self.items and self.file is None:
+            self.open(self.index)  # the attachment that could not be fetched
 
     # ------------------------------------------------------------ results
 
@@ -240,12 +250,24 @@ class AttachmentViewer(BaksoScreen):
             message.update(t("tui.viewer.loading"))
             message.display = True
             return
-        image.image = for_terminal(self.view.apply(page.image()),
-                                   self.query_one("#viewer-page").size)
+        room = self.query_one("#viewer-page").size
+        turned = self.view.turned(page.image())
+        # The zoomed window takes the shape of the room (the whole width of a
+        # terminal without graphics), then the page is cut to it.
+        self.view = self.view.framed(turned.size, room_pixels(room))
+        image.image = for_terminal(replace(self.view, rotation=0).apply(turned), room)
         image.display = True
         message.display = False
-        text = page.text if page.has_text_layer else t("tui.viewer.no_text")
+        # The text layer comes from the file: plain, its control characters escaped
+        # (the child cleaned it already; this holds whatever drew it).
+        text = plain_lines(page.text) if page.has_text_layer else t("tui.viewer.no_text")
         self.query_one("#viewer-text-body", Static).update(text)
+        # A scan has no text to show beside it: the page takes the whole width
+        # (the title line says there is no text layer).
+        panel = self.query_one("#viewer-text")
+        if panel.display != page.has_text_layer:
+            panel.display = page.has_text_layer
+            self.call_after_refresh(self._show)  # the room changed: fit the page to it
 
     def _say(self, text: str) -> None:
         image = self.query_one("#viewer-image", TerminalImage)
@@ -266,8 +288,9 @@ class AttachmentViewer(BaksoScreen):
             return
         att = item.attachment
         tag = t("tui.submission.mandatory") if item.mandatory else t("tui.submission.optional")
-        parts = [t("tui.viewer.attachment", n=self.index + 1, total=len(self.items)),
-                 f"[b]{escape(att.filename)}[/b]"]
+        parts: list[str | tuple[str, str]] = [
+            t("tui.viewer.attachment", n=self.index + 1, total=len(self.items)),
+            (visible(att.filename), "bold")]
         if self.pages:
             parts.append(t("tui.viewer.page", page=self.number, pages=self.pages))
         parts.append(t("tui.viewer.fit") if self.view.fitted
@@ -277,10 +300,17 @@ class AttachmentViewer(BaksoScreen):
         drawn = sum(1 for (a, _n) in self._cache if a == att.id)
         if self.pages and drawn < self.pages and self._problem is None:
             parts.append(t("tui.viewer.drawn", done=drawn, pages=self.pages))
-        # The requirement last: its name can be long, and the line is cut at the right.
-        parts.append(f"{escape(item.requirement)} ({tag})")
-        title.update("  ·  ".join(parts))
-        notes.update("\n".join(f"! {escape(p)}" for p in att.problems))
+        # The requirement last: its name can be long (the title wraps, up to three lines).
+        parts.append(f"{visible(item.requirement)} ({tag})")
+        joined: list[str | tuple[str, str]] = []
+        for part in parts:
+            joined += ["  ·  ", part] if joined else [part]
+        title.update(Content.assemble(*joined))
+        notes_lines = [f"! {visible(p)}" for p in att.problems]
+        page = self._page()
+        if page is not None and not page.has_text_layer:
+            notes_lines.append(t("tui.viewer.no_text"))
+        notes.update(Content("\n".join(notes_lines)))
 
     # ------------------------------------------------------------ actions
 
@@ -341,6 +371,8 @@ class AttachmentViewer(BaksoScreen):
 
     def action_toggle_text(self) -> None:
         self.query_one("#viewer-text").toggle_class("-hidden")
+        if self._page() is not None:
+            self.call_after_refresh(self._show)  # the page takes the room, or gives it
 
     def action_close(self) -> None:
         self.workers.cancel_group(self, "viewer_prefetch")

@@ -2,8 +2,8 @@
 
 A `Binding` is frozen, and class-level ``BINDINGS`` are built when the module
 is imported, before the language is known. So every binding of ours carries an
-``id`` (which the keymap in the settings also uses), and its description is
-looked up at run time as ``t("tui.binding.<id>")``; a node calls
+``id`` (by which the ``[keys]`` table of the config file remaps it), and its
+description is looked up at run time as ``t("tui.binding.<id>")``; a node calls
 :func:`translate_bindings` when it is made and again after a language switch.
 """
 
@@ -49,7 +49,8 @@ def tui_binding(
 
     The description given here is only a placeholder (Textual hides bindings
     with an empty one); `translate_bindings` puts the real text in. ``system``
-    marks plain navigation (arrows, pages), which the help sums up in one line.
+    marks plain navigation (arrows, pages, Home and End), which the key bar
+    leaves out and the help sums up in three lines instead of one per key.
     """
     return Binding(key, action, id, show=show and not system, priority=priority, id=id,
                    system=system)

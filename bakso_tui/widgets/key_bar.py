@@ -100,10 +100,15 @@ class KeyBar(Widget):
         return chunk
 
     def render(self) -> Text:
+        """The keys that fit whole, in order: a key that would be cut is left
+        out (F1 lists them all), never cut mid-word."""
         line = Text(no_wrap=True, overflow="crop")
         spans = []
+        width = self.size.width
         for item in self.items:
             chunk = self._chunk(item)
+            if line.cell_len + chunk.cell_len > width:
+                continue  # a shorter key after it may still fit (F1 Bantuan)
             spans.append((line.cell_len, line.cell_len + chunk.cell_len, item))
             line.append_text(chunk)
         if self.palette is not None:

@@ -34,11 +34,13 @@ from textual.strip import Strip
 from bakso_tui.domain.queue import QueueRow
 from bakso_tui.domain.workflow import Flag
 from bakso_tui.locale import t
+from bakso_tui.locale.plain import visible
 from bakso_tui.widgets.bindings import translate_bindings, tui_binding
 from bakso_tui.widgets.formatting import format_age
 
 COLUMNS = ("age", "number", "village", "service", "applicant", "nik", "flags")
-FIXED_WIDTHS = {"age": 6, "number": 16, "nik": 16, "flags": 7}
+# The service column fits the catalogue's short names (PINDAH-DTG, KTP-GANTI).
+FIXED_WIDTHS = {"age": 6, "number": 16, "service": 10, "nik": 16, "flags": 7}
 STRIP_CACHE_LINES = 256  # rendered rows kept: a few screens of even a tall terminal
 WIDE = 98  # from this table width on (a 100-column terminal), the NIK column is shown
 
@@ -67,11 +69,9 @@ def column_layout(width: int) -> tuple[tuple[str, int], ...]:
     fixed_widths = {**FIXED_WIDTHS, "flags": 9 if wide else FIXED_WIDTHS["flags"]}
     padding = 2 * len(keys)
     fixed = sum(fixed_widths[k] for k in keys if k in fixed_widths)
-    free = max(30, width - padding - fixed)
-    village = free * 3 // 10
-    service = free * 3 // 10
-    widths = {**fixed_widths, "village": village, "service": service,
-              "applicant": free - village - service}
+    free = max(20, width - padding - fixed)
+    village = free * 9 // 20
+    widths = {**fixed_widths, "village": village, "applicant": free - village}
     return tuple((k, widths[k]) for k in keys)
 
 
@@ -204,13 +204,27 @@ class QueueTable(ScrollView, can_focus=True):
         return [t(f"tui.column.{key}") for key in self.column_keys]
 
     def cells_at(self, index: int) -> list[str]:
-        """The text of each cell of row `index`, as shown (for tests and the palette)."""
+        """The text of each cell of row `index`, as shown (for tests)."""
         return ["".join(text for text, _ in spans) for spans in self._cells(self._rows[index])]
 
     @property
     def visible_rows(self) -> int:
         """How many rows fit under the header."""
         return max(1, self.scrollable_content_region.height - 1)
+
+    @property
+    def cursor_in_view(self) -> bool:
+        """Is the cursor's row on screen (and so drawn highlighted)?"""
+        top = round(self.scroll_y)
+        return bool(self._rows) and top <= self.cursor_row < top + self.visible_rows
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        # Textual allows a scroll only once the scrollbar is shown, and it is
+        # shown at the next layout: rows that replaced a one-row search result
+        # could not be scrolled to, and the cursor sat on row 104 while rows
+        # 1-20 were on screen. The table may scroll whenever its rows overflow.
+        return not self._check_disabled() and self.max_scroll_y > 0
 
     # ------------------------------------------------------------ changing
 
@@ -283,8 +297,15 @@ class QueueTable(ScrollView, can_focus=True):
         self.move_cursor(row=len(self._rows) - 1)
 
     def action_select_cursor(self) -> None:
-        if self.current is not None:
-            self.post_message(self.RowSelected(self, self.cursor_row))
+        """Open the cursor's row, never one the verifier cannot see: a cursor
+        out of view is brought into view instead."""
+        if self.current is None:
+            return
+        if not self.cursor_in_view:
+            self._scroll_to_cursor()
+            self.refresh()
+            return
+        self.post_message(self.RowSelected(self, self.cursor_row))
 
     def watch_cursor_row(self, old: int, new: int) -> None:
         if old != new or not self._rows:
@@ -386,13 +407,15 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _cells(self, row: QueueRow) -> list[list[Span]]:
         self._ensure_layout()
+        # Raw segments go to the terminal as they are: every value from a
+        # village is escaped here (markup means nothing in a segment).
         by_column = {
             "age": format_age(row.age(self._now())),
-            "number": row.number,
-            "village": row.village_name,
-            "service": row.service_name,
-            "applicant": row.applicant_name,
-            "nik": row.applicant_nik,
+            "number": visible(row.number),
+            "village": visible(row.village_name),
+            "service": visible(row.service_short or row.service_name),
+            "applicant": visible(row.applicant_name),
+            "nik": visible(row.applicant_nik),
         }
         return [self._flag_spans(row) if key == "flags" else [(by_column[key], None)]
                 for key, _ in self._layout]

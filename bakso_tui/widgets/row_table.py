@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
 from textual.widgets import DataTable
+
+from bakso_tui.widgets.bindings import translate_bindings, tui_binding
 
 
 class RowTable(DataTable):
     """Row cursor; Home/End move to the first/last row (DataTable's own move sideways)."""
 
     BINDINGS = [
-        Binding("home", "scroll_top", "Top", show=False),
-        Binding("end", "scroll_bottom", "Bottom", show=False),
+        tui_binding("home", "scroll_top", "table-first", system=True),
+        tui_binding("end", "scroll_bottom", "table-last", system=True),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        translate_bindings(self)

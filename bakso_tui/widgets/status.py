@@ -36,8 +36,9 @@ class StatusBar(Horizontal):
     """
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="status-left")
-        yield Label("", id="status-right")
+        # What a status says may quote a search the user typed: never markup.
+        yield Label("", id="status-left", markup=False)
+        yield Label("", id="status-right", markup=False)
 
     def show(self, left: str, right: str = "", *, error: bool = False) -> None:
         self.query_one("#status-left", Label).update(left)

@@ -1,10 +1,15 @@
 """Copy the shipped reference data (villages, catalogue, reason codes) into the database.
 
 The files in ``bakso_tui/data`` are the source an office edits; this module
-makes the database agree with them. It is idempotent: run it after every
-``bakso db upgrade`` and as often as you like. Rows that other rows point to
+makes the database agree with them. ``bakso db upgrade`` runs it after the
+migrations (and ``bakso demo`` and ``bakso seed`` before they seed); it is
+idempotent, so running it again changes nothing. Rows that other rows point to
 are never deleted: a service dropped from the file is marked inactive, a
 village likewise.
+
+It belongs to the rules, not to ``db/``: what the reference data is comes from
+:mod:`~bakso_tui.domain.regions` and :mod:`~bakso_tui.domain.catalog`, and the
+database layer below them imports nothing from the rules.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ def sync_reference(session: Session, catalog: Catalog | None = None) -> SyncCoun
         row.name, row.name_en = svc.name, svc.name_en
         row.needs_recording, row.service_days = svc.needs_recording, svc.service_days
         row.outputs, row.active = list(svc.outputs), True
+        row.handover, row.short = svc.handover, svc.short
         for position, req in enumerate(svc.requirements):
             rrow = requirements.get((svc.id, req.id))
             if rrow is None:
@@ -68,7 +74,19 @@ def sync_reference(session: Session, catalog: Catalog | None = None) -> SyncCoun
                 session.add(rrow)
             rrow.name, rrow.name_en = req.name, req.name_en
             rrow.mandatory, rrow.position = req.mandatory, position
+            rrow.one_of = req.one_of
+            rrow.mandatory_from_age = req.mandatory_from_age
+            rrow.mandatory_under_age = req.mandatory_under_age
+            rrow.when, rrow.when_en = req.when, req.when_en
             n_req += 1
+    # A requirement dropped from a service stays (attachments point to it) but
+    # is no longer needed in any way.
+    listed = {(s.id, r.id) for s in catalog.services for r in s.requirements}
+    for key in requirements.keys() - listed:
+        rrow = requirements[key]
+        rrow.mandatory, rrow.one_of = False, None
+        rrow.mandatory_from_age = rrow.mandatory_under_age = None
+        rrow.when = rrow.when_en = ""
     for sid in services.keys() - {s.id for s in catalog.services}:
         services[sid].active = False
 
