@@ -37,6 +37,11 @@ from bakso_tui.warm import launch, parent
 STARTUP = 60.0
 NOBODY = 65534
 
+# One worker runs this file's tests one after another: one of them makes the package
+# look newly installed (it moves a module's time), which would make every other
+# parent running at that moment refuse its sessions. (`make test` uses --dist loadgroup.)
+pytestmark = pytest.mark.xdist_group("warm")
+
 
 @pytest.fixture
 def runtime(monkeypatch):
