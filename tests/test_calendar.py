@@ -25,3 +25,35 @@ def test_due_at_is_end_of_the_nth_working_day_office_time():
     due = due_at(received, 1)
     assert due.astimezone(OFFICE_TZ) == datetime(2026, 11, 24, 0, 0, tzinfo=OFFICE_TZ)
     assert due.tzinfo is not None
+
+
+def test_the_days_are_the_holidays_package_own():
+    """calendar loads only Indonesia's module; a process of its own asks the package
+    the usual way (every country imported) for the same years: the same days, names."""
+    import json
+    import subprocess
+    import sys
+
+    from bakso_tui.domain.calendar import _holidays
+
+    years = range(2020, 2036)
+    ask = ("import holidays, json, sys; print(json.dumps({str(d): n for y in range(2020, 2036) "
+           "for d, n in holidays.country_holidays('ID', categories=('public', 'government'), "
+           "years=y, language='id').items()}))")
+    package = json.loads(subprocess.run([sys.executable, "-c", ask], capture_output=True,
+                                        text=True, check=True).stdout)
+    ours = {str(d): n for y in years for d, n in _holidays(y).items()}
+    assert len(ours) > 16 * 15
+    assert ours == package
+
+
+def test_a_session_loads_one_country():
+    """The dashboard's working days bring Indonesia's rules, not the other countries'."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from datetime import date; from bakso_tui.domain import calendar; "
+            "calendar.is_working_day(date(2026, 8, 17)); "
+            "print(sum(m.startswith('holidays.countries.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"

@@ -16,7 +16,6 @@ thread of the app (`bakso_tui.live`), which tells the queue screen.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from typing import TYPE_CHECKING
 
@@ -98,6 +97,8 @@ class QueueWatch:
             if path is None:  # in memory: no other connection can change it
                 self._conn = False
                 return
+            import sqlite3  # here: a session on PostgreSQL never loads it
+
             # Read-only: a listener never creates a database file that is not there.
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
                                    isolation_level=None, check_same_thread=False, timeout=5)

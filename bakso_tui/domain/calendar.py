@@ -26,11 +26,42 @@ OFFICE_CLOSES = time(16, 0)
 
 @lru_cache(maxsize=32)
 def _holidays(year: int) -> holidays.HolidayBase:
-    import holidays  # on first use: the TUI's first screen does not need it (issue 16)
+    return _indonesia()(categories=("public", "government"), years=year, language="id")
 
-    return holidays.country_holidays(
-        "ID", categories=("public", "government"), years=year, language="id"
-    )
+
+@lru_cache(maxsize=1)
+def _indonesia() -> type[holidays.HolidayBase]:
+    """The package's Indonesia class, loaded on first use (the TUI's first screen
+    does not need it) and alone.
+
+    ``holidays.country_holidays("ID")`` imports ``holidays.countries``, whose
+    ``__init__`` imports all 250 countries' modules: 17 MB and 300 modules in
+    every dashboard session (issue 16: a session under 90 MB). Indonesia's module
+    imports nothing from that package, so it is loaded from its own file; the
+    days are the package's own (a test compares them with ``country_holidays``
+    over a span of years, in a process of its own).
+    """
+    import importlib.util
+    import os
+    import sys
+
+    loaded = sys.modules.get("holidays.countries.indonesia")
+    if loaded is None:
+        countries = importlib.util.find_spec("holidays.countries")  # imports `holidays` only
+        if countries is None or not countries.submodule_search_locations:
+            raise ImportError("holidays.countries")
+        path = os.path.join(list(countries.submodule_search_locations)[0], "indonesia.py")
+        spec = importlib.util.spec_from_file_location("holidays.countries.indonesia", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(path)
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = loaded  # one Indonesia, should the whole package come later
+        try:
+            spec.loader.exec_module(loaded)
+        except BaseException:
+            del sys.modules[spec.name]
+            raise
+    return loaded.Indonesia
 
 
 def holiday_name(day: date) -> str | None:

@@ -5,7 +5,7 @@ Every figure comes from one worker (`_read`), which reads them all through
 handler draws what changed and only then arms the next read
 (``REFRESH_SECONDS`` later), so two reads never overlap and a key is never
 behind one. While another screen is shown, nothing is read. The plot's
-widget (textual-plot, with numpy) is imported once, in a worker, after the
+widget (textual-plotext) is imported once, in a worker, after the
 first figures are on screen; the plot is drawn from the same figures.
 
 The figures are tables one under the other (Tab moves between them): the
@@ -174,8 +174,8 @@ class DashboardScreen(BaksoScreen):
 
     @work(thread=True, exclusive=True, group="dashboard_plot", exit_on_error=False)
     def _load_plot(self) -> None:
-        """The plot's widget, once the first figures are on screen: it brings
-        numpy, imported here, never on the screen's thread nor at start-up."""
+        """The plot's widget, once the first figures are on screen: imported
+        here, never on the screen's thread nor at start-up."""
         try:
             from bakso_tui.widgets.flow_plot import FlowPlot as plot_class
         except ImportError:  # pragma: no cover - a dependency of the package
@@ -314,23 +314,14 @@ class DashboardScreen(BaksoScreen):
         if self._drawn.get("plot") == signature:
             return
         plot = self._plot
-        if not (plot.is_mounted and plot.children):
-            return  # not composed yet (the screen is going away): the next read draws it
+        if not plot.is_mounted:
+            return  # not mounted yet (the screen is going away): the next read draws it
         empty.display = False
-        plot.clear()
-        xs = list(range(1 - len(board.flow), 1))  # days before today; 0 is today
-        from textual_hires_canvas import HiResMode
-        from textual_plot.plot_widget import LegendLocation
-
-        # Braille: 2x4 dots a cell, drawn by any UTF-8 terminal over SSH.
-        plot.plot(xs, [d.received for d in board.flow], line_style="blue",
-                  hires_mode=HiResMode.BRAILLE, label=t("dashboard.plot.received"))
-        plot.plot(xs, [d.decided for d in board.flow], line_style="green",
-                  hires_mode=HiResMode.BRAILLE, label=t("dashboard.plot.decided"))
-        plot.set_xticks([-28, -21, -14, -7, 0])
-        plot.set_xlabel(t("dashboard.plot.days", first=f"{board.flow[0].day:%d-%m}",
-                          last=f"{board.flow[-1].day:%d-%m}"))
-        plot.show_legend(LegendLocation.TOPLEFT)
+        plot.show_flow([d.received for d in board.flow], [d.decided for d in board.flow],
+                       received_label=t("dashboard.plot.received"),
+                       decided_label=t("dashboard.plot.decided"),
+                       days_label=t("dashboard.plot.days", first=f"{board.flow[0].day:%d-%m}",
+                                    last=f"{board.flow[-1].day:%d-%m}"))
         self._drawn["plot"] = signature
 
     # ------------------------------------------------------------------ Enter
