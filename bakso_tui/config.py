@@ -41,11 +41,10 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
+import msgspec
 import platformdirs
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import PydanticCustomError
 
 from bakso_tui.errors import SetupError
 from bakso_tui.locale import DEFAULT_LANGUAGE, catalog
@@ -54,6 +53,11 @@ APP_NAME = "bakso"
 ENV_DATABASE_URL = "BAKSO_DATABASE_URL"
 ENV_CONFIG = "BAKSO_CONFIG"
 ENV_LANG = "BAKSO_LANG"
+
+#: Whole numbers within bounds, as the file gives them (msgspec's ``Meta``).
+Positive = Annotated[int, msgspec.Meta(gt=0)]
+Minutes = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")]
 
 
 class ConfigError(SetupError):
@@ -78,15 +82,17 @@ class Limits:
     memory_bytes: int = 1024 * 1024 * 1024  # the child's address space
 
 
-class AttachmentSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Table(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A table of the file: an unknown key or a wrong type is refused."""
 
+
+class AttachmentSettings(_Table):
     store: Literal["database", "directory"] = "database"
     directory: Path | None = None
-    max_file_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
-    max_package_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
-    max_pages: int = Field(default=50, gt=0)
-    max_pixels: int = Field(default=40_000_000, gt=0)
+    max_file_bytes: Positive = 20 * 1024 * 1024
+    max_package_bytes: Positive = 100 * 1024 * 1024
+    max_pages: Positive = 50
+    max_pixels: Positive = 40_000_000
 
     def file_limits(self) -> Limits:
         """The bounds one untrusted file is inspected and drawn under."""
@@ -94,16 +100,11 @@ class AttachmentSettings(BaseModel):
                       max_pixels=self.max_pixels)
 
 
-_HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"  # HH:MM (or HH:MM:SS)
-
-
-class BatchSettings(BaseModel):
+class BatchSettings(_Table):
     """The issuance batches and their handover record (berita acara serah terima)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    close_at: str = Field(default="15:00", pattern=_HHMM)
-    handover_days: int = Field(default=5, ge=1, le=60)
+    close_at: HHMM = "15:00"
+    handover_days: Annotated[int, msgspec.Meta(ge=1, le=60)] = 5
     directory: Path | None = None  # where batch PDFs are written (else <data dir>/batches)
     # PIHAK PERTAMA (who hands over) and who countersigns ("Mengetahui").
     officer_name: str = ""
@@ -113,32 +114,28 @@ class BatchSettings(BaseModel):
     head_position: str = "Kepala Dinas Kependudukan dan Pencatatan Sipil"
     head_id: str = ""
     place: str = "Selong"  # where the record is signed
-    pdf_workers: int = Field(default=2, ge=1, le=16)
+    pdf_workers: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2
 
 
-class JobSettings(BaseModel):
+class JobSettings(_Table):
     """The scheduler daemon (`bakso jobs run`). Times are office time (WITA)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     inbox: Path | None = None  # the intake folder polled; no poll without it
-    inbox_minutes: int = Field(default=1, ge=1, le=24 * 60)
-    lease_minutes: int = Field(default=1, ge=1, le=24 * 60)
-    sla_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    overdue_at: str = Field(default="07:00", pattern=_HHMM)
-    audit_verify_at: str = Field(default="02:00", pattern=_HHMM)
-    lists_at: str = Field(default="16:00", pattern=_HHMM)  # the next day's recording lists
+    inbox_minutes: Minutes = 1
+    lease_minutes: Minutes = 1
+    sla_minutes: Minutes = 15
+    overdue_at: HHMM = "07:00"
+    audit_verify_at: HHMM = "02:00"
+    lists_at: HHMM = "16:00"  # the next day's recording lists
     lists_directory: Path | None = None  # where they are written (else <data dir>/lists)
-    misfire_grace_hours: int = Field(default=12, ge=1, le=72)
+    misfire_grace_hours: Annotated[int, msgspec.Meta(ge=1, le=72)] = 12
 
 
-class TuiSettings(BaseModel):
+class TuiSettings(_Table):
     """The terminal sessions: whether `bakso tui` keeps a warm parent (``bakso_tui/warm``)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     warm: bool = True
-    warm_idle_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    warm_idle_minutes: Minutes = 15
 
 
 def binding_ids() -> frozenset[str]:
@@ -152,51 +149,55 @@ def binding_ids() -> frozenset[str]:
     return frozenset(k[len(prefix):] for k in catalog(DEFAULT_LANGUAGE) if k.startswith(prefix))
 
 
-def _known_binding(binding_id: str) -> str:
-    if binding_id not in binding_ids():
-        raise PydanticCustomError("binding_id", "no key binding has this id")
-    return binding_id
+def _key_map(keys: dict[str, Any]) -> dict[str, str]:
+    """``[keys]``: binding id → Textual's form of one key or several, comma-separated
+    ("f1", "ctrl+f,f3"); a ValueError names the entry (``keys.<id>: …``)."""
+    known = binding_ids()
+    checked = {}
+    for binding_id, value in keys.items():
+        if binding_id not in known:
+            raise ValueError(f"keys.{binding_id}: no key binding has this id")
+        if not isinstance(value, str):
+            raise ValueError(f"keys.{binding_id}: expected a string, got {type(value).__name__}")
+        parts = [part.strip() for part in value.split(",")]
+        if not all(parts) or any(char.isspace() for part in parts for char in part):
+            raise ValueError(f"keys.{binding_id}: give a key, or several separated by commas "
+                             "(\"ctrl+f,f3\")")
+        checked[binding_id] = ",".join(parts)
+    return checked
 
 
-def _key_list(keys: str) -> str:
-    """Textual's form: one key or several, comma-separated ("f1", "ctrl+f,f3")."""
-    parts = [part.strip() for part in keys.split(",")]
-    if not all(parts) or any(char.isspace() for part in parts for char in part):
-        raise PydanticCustomError(
-            "key_list", "give a key, or several separated by commas (\"ctrl+f,f3\")")
-    return ",".join(parts)
-
-
-BindingId = Annotated[str, AfterValidator(_known_binding)]
-KeyList = Annotated[str, AfterValidator(_key_list)]
-
-
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Settings(_Table, dict=True):
+    """Every setting, with its default. Built from values (the file's, the
+    environment's, the flags') by :func:`settings_from`, which validates them."""
 
     database_url: str | None = None
     lang: Literal["id", "en"] = "id"
     office_name: str = "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Lombok Timur"
     office_short: str = "Dukcapil Lombok Timur"
     regency_code: str = "52.03"  # not read yet: the regions come from the shipped list
-    lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    queue_page_size: int = Field(default=200, ge=10, le=2000)
+    lease_minutes: Minutes = 15
+    queue_page_size: Annotated[int, msgspec.Meta(ge=10, le=2000)] = 200
     #: Open queues read themselves again when another session changes them
     #: (PostgreSQL LISTEN/NOTIFY, SQLite's data_version); off: only `r` does.
     live_queue: bool = True
     # NIKs on paper (recording lists, handover records, receipts): "masked" hides
     # the birth date (520301******0123).
     nik_display: Literal["full", "masked"] = "masked"
-    attachments: AttachmentSettings = AttachmentSettings()
+    attachments: AttachmentSettings = msgspec.field(default_factory=AttachmentSettings)
     printer: str | None = None
-    batches: BatchSettings = BatchSettings()
-    jobs: JobSettings = JobSettings()
-    tui: TuiSettings = TuiSettings()
+    batches: BatchSettings = msgspec.field(default_factory=BatchSettings)
+    jobs: JobSettings = msgspec.field(default_factory=JobSettings)
+    tui: TuiSettings = msgspec.field(default_factory=TuiSettings)
     #: Where the audit chain's anchors are appended (daily, and by `bakso audit anchor`).
     audit_anchor_file: Path | None = None
     #: Binding id → the key(s) that replace its own, applied when the TUI starts.
-    keys: dict[BindingId, KeyList] = Field(default_factory=dict)
-    config_file: Path | None = Field(default=None, exclude=True)
+    keys: dict[str, Any] = msgspec.field(default_factory=dict)
+    #: The file the settings were read from (None: defaults and environment only).
+    config_file: ClassVar[Path | None] = None
+
+    def __post_init__(self) -> None:
+        self.keys = _key_map(self.keys)
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_sqlite_url()
@@ -248,11 +249,29 @@ def load_settings(*, database_url: str | None = None, lang: str | None = None) -
     if lang:
         values["lang"] = lang
     try:
-        settings = Settings.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        # A bad key of a table is reported at "[key]" below it: name the key itself.
-        where = ".".join(str(p) for p in first["loc"] if p != "[key]") or "?"
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+        settings = settings_from(values)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     settings.config_file = path if path.is_file() else None
     return settings
+
+
+def settings_from(values: dict[str, Any]) -> Settings:
+    """`values` (tables as dicts, paths as strings) checked into Settings; a
+    ValueError in one line, naming the key (``lease_minutes: Expected `int` >= 1``)."""
+    try:
+        return msgspec.convert(values, Settings, dec_hook=_path)
+    except msgspec.ValidationError as exc:
+        message, at, where = str(exc).rpartition(" - at `")
+        if not at:  # from a check of ours, which names the key itself
+            raise ValueError(str(exc)) from None
+        where = where.rstrip("`").removeprefix("$").lstrip(".")
+        raise ValueError(f"{where}: {message}" if where else message) from None
+
+
+def _path(kind: type, value: Any) -> Any:
+    if kind is Path:
+        if isinstance(value, str) and value:
+            return Path(value)
+        raise ValueError("expected a path")
+    raise NotImplementedError(kind)

@@ -33,7 +33,7 @@ def close_day(documents: int = 10_000) -> dict:
     from pypdf import PdfReader
     from sqlalchemy import func, select
 
-    from bakso_tui.config import Settings
+    from bakso_tui.config import settings_from
     from bakso_tui.db.models import IssuanceBatch
     from bakso_tui.demo.bulk import bulk_ready_documents, bulk_seed
     from bakso_tui.domain import audit
@@ -46,7 +46,7 @@ def close_day(documents: int = 10_000) -> dict:
         bulk_seed(db, documents, now=now - timedelta(days=2))
         made = bulk_ready_documents(db, documents, now=now - timedelta(hours=2))
         db.refresh_statistics()
-        settings = Settings(batches={"directory": out})
+        settings = settings_from({"batches": {"directory": str(out)}})
         ctx = JobContext(db, settings, clock=lambda: now)
         cpu0 = _cpu()
         with Timer() as first:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bakso_tui.config import Settings
+from bakso_tui.config import Settings, settings_from
 from bakso_tui.db.models import BatchDocument
 from bakso_tui.domain import batches
 from bakso_tui.domain.batches.output import print_batch, write_pdfs
@@ -20,8 +20,8 @@ from bakso_tui.printing.pdf import date_in_words, pdf_name, pdf_pages_text, rend
 from batch_helpers import add_submission, approve_all, ready_office
 from tui_helpers import FIXED_NOW
 
-SETTINGS = Settings(batches={"officer_name": "Lalu Ahmad Fauzi, S.STP.",
-                             "officer_id": "198201012005011003"})
+SETTINGS = settings_from({"batches": {"officer_name": "Lalu Ahmad Fauzi, S.STP.",
+                                       "officer_id": "198201012005011003"}})
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # fontTools hints about standard fonts
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bakso_tui.config import Settings
+from bakso_tui.config import Settings, settings_from
 from bakso_tui.db.models import JobDaemon, JobRun
 from bakso_tui.domain.calendar import OFFICE_TZ
 from bakso_tui.jobs.daemon import job_list, missed, previous_fire
@@ -89,7 +89,7 @@ def test_jobs_list_in_office_time(db):
     assert set(rows["batch-close"]) == {"id", "name", "schedule", "next_run", "last_run",
                                         "last_outcome"}
     assert "inbox" not in rows  # no inbox folder configured
-    with_inbox = Settings(jobs={"inbox": "/srv/inbox"})
+    with_inbox = settings_from({"jobs": {"inbox": "/srv/inbox"}})
     assert "inbox" in {s.id for s in job_specs(with_inbox)}
 
 
@@ -185,7 +185,7 @@ def test_the_next_days_recording_lists_are_written(db, tmp_path):
         schedule.create_plan(session, cli_actor(), village_code="52.03.01.2001", rule="fri",
                              start=date(2026, 3, 12), until=date(2026, 4, 30), team_code="T1",
                              today=date(2026, 3, 12), at=now)
-    settings = Settings(jobs={"lists_directory": str(tmp_path / "lists")})
+    settings = settings_from({"jobs": {"lists_directory": str(tmp_path / "lists")}})
     spec = next(s for s in job_specs(settings) if s.id == "recording-lists")
     result = spec.run(JobContext(db, settings, clock=lambda: now))
     assert result.outcome == "ok" and result.counts["villages"] == 1

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from bakso_tui.attachments.store import BlobStore
-from bakso_tui.config import AttachmentSettings, Settings
+from bakso_tui.config import AttachmentSettings, settings_from
 from bakso_tui.db.engine import Database
 from bakso_tui.domain.intake import Intake
 from bakso_tui.files import private_dir, tighten_stream, write_private
@@ -102,7 +102,7 @@ def test_inbox_outputs_are_private_the_inbox_itself_is_left(db, tmp_path):
     pk.write_zip(inbox / "ok.zip", pk.manifest(external_id="OK"))
     for package in inbox.iterdir():
         os.chmod(package, 0o644)
-    settings = Settings(attachments={"store": "directory", "directory": str(tmp_path / "b")})
+    settings = settings_from({"attachments": {"store": "directory", "directory": str(tmp_path / "b")}})
     run = process_inbox(Intake(db, settings), inbox)
     assert run.counts["accepted"] == 1 and run.counts["quarantined"] == 1
     assert mode(inbox) == 0o775

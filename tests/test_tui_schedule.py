@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bakso_tui.app import make_app
-from bakso_tui.config import Settings
+from bakso_tui.config import settings_from
 from bakso_tui.db.models import IssuedDocument, RecordingBooking, ServiceDay, Submission
 from bakso_tui.domain import schedule, users
 from bakso_tui.domain.decisions import record_decision
@@ -45,7 +45,7 @@ def plan_office(db) -> tuple[Office, str]:
 
 def app_at(office: Office, *, role: str = "supervisor", clock=fixed_clock, **settings):
     user = office.supervisor if role == "supervisor" else office.verifier
-    return make_app(settings=Settings(**settings), db=office.db, user=user, clock=clock)
+    return make_app(settings=settings_from(settings), db=office.db, user=user, clock=clock)
 
 
 @pytest.fixture

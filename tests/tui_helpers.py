@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
 from bakso_tui.app import BaksoApp, make_app
-from bakso_tui.config import Settings
+from bakso_tui.config import settings_from
 from bakso_tui.db.engine import Database
 from bakso_tui.db.models import Village
 from bakso_tui.domain import claims, users
@@ -131,7 +131,7 @@ def app_for(
     # (bakso_tui/live.py), at moments no test chooses: off unless a test is about it.
     settings.setdefault("live_queue", False)
     return make_app(
-        settings=Settings(**settings), db=office.db, user=user, demo=demo, clock=fixed_clock,
+        settings=settings_from(settings), db=office.db, user=user, demo=demo, clock=fixed_clock,
         first_screen=first_screen,
     )
 
