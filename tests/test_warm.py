@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from test_hangup import (CPU_BUDGET, Terminal, _claimed, _cpu_seconds, _env, _free_within, _size,
                          _wait_claim, _wait_gone)
+from test_ssh import _hang_up
 
 from bakso_tui import warm
 from bakso_tui.demo.bulk import bulk_seed
@@ -338,7 +339,7 @@ def test_over_ssh_the_second_session_is_warm_and_a_cut_link_frees_its_claim(offi
     """Through the rig's sshd (docs/ssh.md): the first session starts cold and spawns the
     user's parent; the second is forked by it; killing the ssh client frees its claim."""
     from ssh_rig import SshRig, SshUnavailable
-    from test_ssh import IN_CI, _connect, _hang_up
+    from test_ssh import IN_CI, _connect
 
     db, me = office
     root = Path(tempfile.mkdtemp(prefix="bakso-ssh-"))
@@ -388,3 +389,129 @@ def test_the_launcher_asks_what_terminal_probe_asks():
 
     assert (launch.KITTY_QUERY, launch.CELL_SIZE, launch.DEVICE_ATTRIBUTES) == (
         terminal_probe.KITTY_QUERY, terminal_probe.CELL_SIZE, terminal_probe.DEVICE_ATTRIBUTES)
+
+
+# ---------------------------------------------------------------- the office's parent
+#
+# Root's parent for every member of a group (docs/bakso-warm.service). Its sessions
+# run as other users, who must be able to read the interpreter: this machine's
+# Python (pyenv's, under /root) is not theirs to read, so the office's parent and
+# its launchers here run Debian's /usr/bin/python3.11 on this checkout and the
+# virtualenv's libraries (the same 3.11 ABI).
+
+SYSTEM_PYTHON = "/usr/bin/python3.11"
+NOGROUP = 65534
+
+
+def _office_env(**more: str) -> dict[str, str]:
+    import site
+
+    libraries = [p for p in site.getsitepackages() if p.startswith(sys.prefix)]
+    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+            "PYTHONPATH": ":".join([str(Path(warm.package_dir()).parent), *libraries]), **more}
+
+
+@pytest.fixture
+def office_parent():
+    """The office's parent for the group nogroup (`nobody`'s), on a socket of its own;
+    (its pid, socket, log). Stopped at the end, its socket gone."""
+    from test_ssh import IN_CI
+
+    if os.getuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK):
+        if IN_CI:
+            pytest.fail("CI=true: the office's parent needs root and Debian's python3.11",
+                        pytrace=False)
+        pytest.skip("needs root and /usr/bin/python3.11")
+    folder = Path(tempfile.mkdtemp(prefix="bo-"))
+    os.chmod(folder, 0o755)  # as /run/bakso: root's, others may open what is inside
+    sock, log = folder / "warm.sock", folder / "office.log"
+    with open(log, "wb") as out:
+        started = subprocess.Popen(
+            [SYSTEM_PYTHON, "-s", "-P", "-m", "bakso_tui.warm", "office", "--socket", str(sock),
+             "--group", "nogroup"], env=_office_env(), cwd="/", stdin=subprocess.DEVNULL,
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP
+        while not sock.exists():
+            assert started.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        yield started.pid, sock, log
+    finally:
+        started.terminate()
+        started.wait(30)
+        assert not sock.exists()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _launch_as_nobody(db, sock: Path, open_files: int) -> tuple[int, Terminal]:
+    """`bakso tui` as `nobody` in a new pseudo-terminal, its open files limited."""
+    import resource
+
+    env = _office_env(TERM="xterm-256color", HOME="/nonexistent", USER="root",
+                      BAKSO_WARM_SOCKET=str(sock), BAKSO_DATABASE_URL=db.url)
+    pid, master = pty.fork()
+    if pid == 0:
+        try:
+            _size(0)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+            os.setgroups([])
+            os.setgid(NOGROUP)
+            os.setuid(NOBODY)
+            os.chdir("/")
+            os.execve(SYSTEM_PYTHON, [SYSTEM_PYTHON, "-m", "bakso_tui", "tui"], env)
+        finally:
+            os._exit(127)
+    return pid, Terminal(master)
+
+
+def _status(pid: int, field: str) -> list[str]:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return line.split()[1:]
+    return []
+
+
+def test_the_office_parent_runs_each_session_as_its_member(pg_db, office_parent):
+    """A member's session is forked by root's parent and is that member, for good:
+    user and group ids (real, effective, saved), groups, the launcher's lower limit;
+    the claim is the member's (the login comes from the uid: the launcher's USER=root
+    is not believed), and free at once when the link is cut."""
+    office_pid, sock, log = office_parent
+    bulk_seed(pg_db, 5)
+    with pg_db.write() as s:
+        users.add_user(s, users.cli_actor(), login="nobody", name="Petugas Malam", role="verifier")
+    pid, term = _launch_as_nobody(pg_db, sock, open_files=200)
+    try:
+        held = _wait_claim(pg_db, "nobody", term, pid)
+        (session,) = _children(office_pid)
+        assert _status(session, "Uid") == [str(NOBODY)] * 4
+        assert _status(session, "Gid") == [str(NOGROUP)] * 4
+        assert _status(session, "Groups") == [str(NOGROUP)]
+        limits = Path(f"/proc/{session}/limits").read_text()
+        assert re.search(r"Max open files\s+200\s+200", limits), limits
+        os.kill(pid, signal.SIGKILL)  # the link drops
+        freed = _free_within(pg_db, held, 5.0)
+        deadline = time.monotonic() + 15
+        while session in _children(office_pid):
+            assert time.monotonic() < deadline, "the session outlived its launcher"
+            time.sleep(0.05)
+    finally:
+        _hang_up(pid, term)
+    print(f"office parent: claim free {freed:.2f} s after the cut")
+    assert f"session {session} for nobody" in log.read_text()
+
+
+@pytest.mark.parametrize("uid, says", [(1, "daemon is not in the group"),
+                                       (4242, "uid 4242 has no account")])
+def test_the_office_parent_answers_nobody_outside_its_group(office_parent, uid, says):
+    """Its socket is the group's (0660); should it be opened to all, the credentials
+    still decide: a user outside the group, or without an account, gets nothing."""
+    office_pid, sock, log = office_parent
+    os.chmod(sock, 0o666)
+    out = subprocess.run([sys.executable, "-c", _AS_NOBODY, str(sock), str(uid)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "nothing"
+    assert f"refused: {says}" in log.read_text()
+    assert _children(office_pid) == []

@@ -60,6 +60,21 @@ KEY_NAMES = ("LANG", "LANGUAGE", "ESCDELAY", "HOME", "ANDROID_DATA",
 KEY_PREFIXES = ("TEXTUAL_", "PYTHON", "_PYTHON", "LC_", "PSYCOPG_", "PYDANTIC_",
                 "OPENSSL_")  # (OpenSSL reads its configuration when first loaded)
 
+#: Read by an import yet different for every user, and harmless to share: sysconfig
+#: reads HOME for the user's site folder, which the office's parent (run with
+#: ``python -s``) never puts on its path. The office's parent (one socket for every
+#: user, :func:`bakso_tui.warm.parent.serve_office`) does not compare it; each
+#: session has its own.
+PER_USER = ("HOME",)
+#: Where the office's parent listens (``docs/bakso-warm.service``);
+#: ``BAKSO_WARM_SOCKET`` names another.
+OFFICE_SOCKET = "/run/bakso/warm.sock"
+
+#: Resource limits a session of the office's parent takes from its launcher, the
+#: login's (sshd's and PAM's): lowered to them, never raised.
+LIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE",
+          "RLIMIT_MEMLOCK", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK")
+
 #: What the package folder holds that is not code.
 _SKIP_DIRS = ("__pycache__",)
 

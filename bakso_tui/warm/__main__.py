@@ -1,4 +1,8 @@
-"""`python -m bakso_tui.warm serve …` (started by `bakso`) and `python -m bakso_tui.warm stop`.
+"""`python -m bakso_tui.warm serve …` (started by `bakso`), `… office` and `… stop`.
+
+``office`` is the office's parent, one for every member of a group, run by root
+at boot (``docs/bakso-warm.service``; ``python -s -P -m bakso_tui.warm office
+--group bakso``), in the foreground.
 
 ``stop`` ends this user's warm parents (sessions already running go on); an
 administrator never needs it after an upgrade, since a parent ends by itself
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bakso_tui import warm
 from bakso_tui.warm import parent
 
 
@@ -21,11 +26,16 @@ def main(argv: list[str]) -> int:
     serve.add_argument("--name", required=True)
     serve.add_argument("--idle", type=float, default=15 * 60)
     serve.add_argument("--delay", type=float, default=0.0)
+    office = commands.add_parser("office")
+    office.add_argument("--socket", default=warm.OFFICE_SOCKET)
+    office.add_argument("--group", default="bakso")
     stop = commands.add_parser("stop")
     stop.add_argument("--dir")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return parent.serve(args.dir, args.name, args.idle, args.delay)
+    if args.command == "office":
+        return parent.serve_office(args.socket, args.group)
     print(" ".join(str(pid) for pid in parent.stop_all(args.dir)))
     return 0
 

@@ -68,17 +68,33 @@ def hand_over(argv: list[str]) -> int | None:
         cwd = os.getcwd()
     except OSError:
         return None
+    for path, owner in _parents():
+        code = _offer(path, owner, argv, cwd)
+        if code is not None:
+            return code
+    return None
+
+
+def _parents():
+    """Where a parent may listen, and whose it must be: the office's (root's, started
+    at boot, ``docs/bakso-warm.service``), then this user's own."""
+    yield os.environ.get("BAKSO_WARM_SOCKET") or warm.OFFICE_SOCKET, 0
     folder = warm.runtime_dir()
-    if folder is None:
-        return None
+    if folder is not None:
+        yield warm.socket_path(folder, warm.key_name(os.environ)), os.getuid()
+
+
+def _offer(path: str, owner: int, argv: list[str], cwd: str) -> int | None:
+    """The session offered to the parent at `path`, which must be `owner`'s; its exit
+    code, or None when there is none there or it said no."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(ANSWER_WAIT)
-        sock.connect(warm.socket_path(folder, warm.key_name(os.environ)))
-        ours = warm.peer_uid(sock) == os.getuid()
+        sock.connect(path)
+        ours = warm.peer_uid(sock) == owner
     except OSError:
         ours = False
-    if not ours:  # no parent, or not ours, whoever it is: nothing is sent
+    if not ours:  # no parent, or not the one expected, whoever it is: nothing is sent
         sock.close()
         return None
     forwarder = _Forwarder()
@@ -90,7 +106,7 @@ def hand_over(argv: list[str]) -> int | None:
         os.umask(umask)
         payload = json.dumps({"stamp": warm.code_stamp(), "key": warm.key(os.environ),
                               "argv": list(argv), "env": dict(os.environ), "cwd": cwd,
-                              "umask": umask, "probe": asked}).encode()
+                              "umask": umask, "probe": asked, "limits": _limits()}).encode()
         sock.sendmsg([struct.pack("!I", len(payload))],
                      [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [0, 1, 2]))])
         sock.sendall(payload)
@@ -116,6 +132,14 @@ def hand_over(argv: list[str]) -> int | None:
         return 1
     finally:
         sock.close()
+
+
+def _limits() -> dict[str, list[int]]:
+    """This login's resource limits (an office parent's session takes them)."""
+    import resource
+
+    return {name: list(resource.getrlimit(getattr(resource, name)))
+            for name in warm.LIMITS if hasattr(resource, name)}
 
 
 def _ask_terminal() -> dict | None:

@@ -23,6 +23,7 @@ import gc
 import importlib
 import json
 import os
+import pwd
 import select
 import signal
 import socket
@@ -37,7 +38,7 @@ WARM_MODULES = (
     "bakso_tui.cli", "bakso_tui.cli.context", "bakso_tui.cli.i18n", "bakso_tui.cli.tui",
     "bakso_tui.app", "bakso_tui.db.migrate", "bakso_tui.terminal_probe",
     "sqlalchemy.dialects.postgresql.psycopg", "sqlalchemy.dialects.sqlite.pysqlite",
-    "psycopg", "holidays",
+    "psycopg",
     # Loaded by Textual as the app runs (found by profiling a warm session's start).
     "textual.drivers.linux_driver", "textual.drivers._writer_thread", "textual._xterm_parser",
     "textual._keyboard_protocol", "textual.scrollbar", "textual.layouts.factory",
@@ -109,53 +110,126 @@ def serve(folder: str, name: str, idle: float, delay: float = 0.0) -> int:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return 0  # another parent of this key is starting or serving
-    stamp, key = warm.code_stamp(), warm.key(os.environ)
     time.sleep(delay)  # the session that spawned us draws its first rows first
-    gc.disable()
-    read = warm_imports()
+    stamp, key, read = _imported()
     unkeyed = sorted(n for n in read if n not in warm.KEY_NAMES
                      and not n.startswith(warm.KEY_PREFIXES))
-    gc.collect()
-    gc.freeze()  # imported for good: the children's collections never touch these pages
-    gc.enable()
     path = warm.socket_path(folder, name)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    temporary = f"{path}.{os.getpid()}"
-    listener.bind(temporary)
-    os.chmod(temporary, 0o600)
-    listener.listen(16)
-    os.rename(temporary, path)  # ready: appears at once, never half there
-    inode = os.stat(path).st_ino
+    listener, inode = _listen(path, 0o600)
     with open(warm.pid_path(folder, name), "w") as fh:
         fh.write(f"{os.getpid()}\n")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     parent = _Parent(listener, lock, stamp, key, unkeyed)
     _log(f"serving {path} (imports read {', '.join(sorted(read)) or 'nothing'})")
     try:
         parent.loop(path, inode, idle)
         _log("stale code: ending" if parent.stale else "ending")
     finally:
-        listener.close()
+        _unlisten(listener, path, inode)
         try:
-            if os.stat(path).st_ino == inode:
-                os.unlink(path)
             os.unlink(warm.pid_path(folder, name))
         except OSError:
             pass
     return 0
 
 
+def serve_office(path: str, group: str) -> int:
+    """The office's parent: one for every member of `group`, run by root at boot
+    (``docs/bakso-warm.service``), so that every session starts warm, the first of
+    the day too, and every session shares this one process's pages.
+
+    It runs in the foreground (systemd keeps it), never ends for idleness, ends
+    when the installed code changes (systemd starts it again, on the new code).
+    Its socket (`path`, in a folder only root may write) is root's, mode 0660,
+    of `group`: only the group's members can connect, and each request is
+    checked again by the peer's credentials (``SO_PEERCRED``), never by what it
+    says. A child gives up root before it reads anything of the request but
+    the terminal's descriptors: see :func:`_become`.
+    """
+    import grp
+
+    if os.geteuid() != 0:
+        _log("refused: the office parent runs as root (it becomes each session's user)")
+        return 2
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        _log(f"refused: no group {group}")
+        return 2
+    lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        _log("another office parent is serving")
+        return 0
+    stamp, key, read = _imported()
+    listener, inode = _listen(path, 0o660, gid)
+    compared = sorted(n for n in read if n not in warm.PER_USER)
+    parent = _Parent(listener, lock, stamp, key, compared, office_gid=gid)
+    _log(f"serving {path} for group {group} (imports read {', '.join(sorted(read)) or 'nothing'})")
+    try:
+        parent.loop(path, inode, idle=None)
+        _log("stale code: ending" if parent.stale else "ending")
+    finally:
+        _unlisten(listener, path, inode)
+    return 0  # systemd (Restart=always) starts it again: on the new code, if that was why
+
+
+def _imported() -> tuple[str, dict, set[str]]:
+    """The code's stamp and key, then :data:`WARM_MODULES` imported and frozen out of
+    the collector (the children's collections never touch these pages); the names
+    of the variables the imports read."""
+    stamp, key = warm.code_stamp(), warm.key(os.environ)
+    gc.disable()
+    read = warm_imports()
+    gc.collect()
+    gc.freeze()
+    gc.enable()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    return stamp, key, read
+
+
+def _listen(path: str, mode: int, gid: int = -1):
+    """A listening socket at `path` with `mode` (and group), appearing whole; its inode."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    temporary = f"{path}.{os.getpid()}"
+    listener.bind(temporary)
+    os.chmod(temporary, mode)
+    if gid >= 0:
+        os.chown(temporary, 0, gid)
+    listener.listen(16)
+    os.rename(temporary, path)  # ready: appears at once, never half there
+    return listener, os.stat(path).st_ino
+
+
+def _unlisten(listener, path: str, inode: int) -> None:
+    listener.close()
+    try:
+        if os.stat(path).st_ino == inode:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
 class _Parent:
-    def __init__(self, listener, lock: int, stamp: str, key: dict, unkeyed: list[str]) -> None:
+    """A user's parent, or (`office_gid` given) the office's: see :func:`serve_office`.
+
+    `unkeyed`: the variables the imports read that a session's must equal: for a
+    user's parent those outside the key (the key, which names its socket, covers the
+    rest); for the office's all of them but :data:`warm.PER_USER`, since its one
+    socket serves every key's sessions."""
+
+    def __init__(self, listener, lock: int, stamp: str, key: dict, unkeyed: list[str], *,
+                 office_gid: int | None = None) -> None:
         self.listener = listener
         self.lock = lock
         self.stamp = stamp
         self.key = key
         self.unkeyed = unkeyed
+        self.office_gid = office_gid
         self.children: set[int] = set()
         self.stale = False
 
-    def loop(self, path: str, inode: int, idle: float) -> None:
+    def loop(self, path: str, inode: int, idle: float | None) -> None:
         last = time.monotonic()
         next_look = last + STAMP_EVERY
         while not self.stale:
@@ -164,7 +238,7 @@ class _Parent:
             now = time.monotonic()
             if self.children:
                 last = now
-            if now - last > idle:
+            if idle is not None and now - last > idle:
                 return
             if now >= next_look:
                 next_look = now + STAMP_EVERY
@@ -196,8 +270,8 @@ class _Parent:
         fds: list[int] = []
         try:
             conn.settimeout(5.0)
-            if warm.peer_uid(conn) != os.getuid():
-                _log("refused: another user")
+            admitted, user = self._admitted(warm.peer_uid(conn))
+            if not admitted:
                 return  # not a word to them
             fds, request = _receive(conn)
             refusal = self._refusal(fds, request)
@@ -207,9 +281,9 @@ class _Parent:
                 return
             pid = os.fork()
             if pid == 0:
-                _child(conn, self.listener, self.lock, fds, request)  # never returns
+                _child(conn, self.listener, self.lock, fds, request, user)  # never returns
             self.children.add(pid)
-            _log(f"session {pid}")
+            _log(f"session {pid}" + (f" for {user.pw_name}" if user else ""))
         except (OSError, ValueError, KeyError):
             return
         finally:
@@ -217,13 +291,34 @@ class _Parent:
                 os.close(fd)
             conn.close()
 
+    def _admitted(self, uid: int) -> tuple[bool, pwd.struct_passwd | None]:
+        """Whether `uid` may have a session here: this parent's own user; or, at the
+        office's, a member of its group, whose password entry comes along."""
+        if self.office_gid is None:
+            if uid != os.getuid():
+                _log("refused: another user")
+                return False, None
+            return True, None
+        try:
+            user = pwd.getpwuid(uid)
+        except KeyError:
+            _log(f"refused: uid {uid} has no account")
+            return False, None
+        if self.office_gid not in os.getgrouplist(user.pw_name, user.pw_gid):
+            _log(f"refused: {user.pw_name} is not in the group")
+            return False, None
+        return True, user
+
     def _refusal(self, fds: list[int], request: dict) -> str | None:
         if len(fds) != 3:
             return "fds"
         if request.get("stamp") != self.stamp:
             self.stale = True  # the code changed under us: end after this answer
             return "stamp"
-        if request.get("key") != self.key:
+        theirs = request.get("key")
+        if self.office_gid is not None and isinstance(theirs, dict):
+            theirs = {**theirs, "env": self.key["env"]}  # compared below, name by name
+        if theirs != self.key:
             return "key"
         env = request.get("env", {})
         for name in self.unkeyed:  # read by an import yet not in the key: must agree
@@ -261,13 +356,17 @@ def _receive(conn) -> tuple[list[int], dict]:
     return fds, json.loads(body)
 
 
-def _child(conn, listener, lock: int, fds: list[int], request: dict) -> None:
-    """The session: the launcher's terminal, environment and folder; then `bakso` as typed."""
+def _child(conn, listener, lock: int, fds: list[int], request: dict,
+           user: pwd.struct_passwd | None) -> None:
+    """The session: the launcher's terminal, environment and folder; then `bakso` as typed.
+    At the office's parent, `user` is whose session it is: the child becomes them first."""
     code = 1
     try:
         warm.serving = True
         listener.close()
         os.close(lock)  # the lock is the parent's alone (a new parent may start once it ends)
+        if user is not None:
+            _become(user, request.get("limits"))
         os.setsid()  # its own session, as a process the shell started would be
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
@@ -275,8 +374,14 @@ def _child(conn, listener, lock: int, fds: list[int], request: dict) -> None:
             if fd > 2:
                 os.close(fd)
         fds.clear()
+        if user is not None:  # nothing of the office parent's stays open but the socket
+            os.closerange(3, conn.fileno())
+            os.closerange(conn.fileno() + 1, os.sysconf("SC_OPEN_MAX"))
         os.environ.clear()
         os.environ.update(request["env"])
+        if user is not None:  # who they are comes from the system, not the request
+            os.environ.update(HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name,
+                              SHELL=user.pw_shell)
         time.tzset()
         os.chdir(request["cwd"])
         os.umask(int(request["umask"]))
@@ -307,6 +412,47 @@ def _child(conn, listener, lock: int, fds: list[int], request: dict) -> None:
         except OSError:
             pass
         os._exit(code)
+
+
+def _become(user: pwd.struct_passwd, limits) -> None:
+    """Root no more: `user`'s groups, group and user id, for good (real, effective and
+    saved), and the launcher's resource limits where they are lower than root's (as
+    sshd and PAM gave them to the login). Ends the process if any of it fails."""
+    import resource
+
+    try:
+        for name, (soft, hard) in (limits or {}).items():
+            if name not in warm.LIMITS:
+                continue
+            which = getattr(resource, name)
+            now_soft, now_hard = resource.getrlimit(which)
+            hard = _lower(hard, now_hard)
+            resource.setrlimit(which, (min(_lower(soft, now_soft), hard, key=_size), hard))
+        os.setgroups(os.getgrouplist(user.pw_name, user.pw_gid))
+        os.setresgid(user.pw_gid, user.pw_gid, user.pw_gid)
+        os.setresuid(user.pw_uid, user.pw_uid, user.pw_uid)
+        became = (os.getresuid() == (user.pw_uid,) * 3 and os.getresgid() == (user.pw_gid,) * 3)
+        if user.pw_uid != 0:
+            try:
+                os.setuid(0)
+                became = False  # it could go back: never run a session like that
+            except PermissionError:
+                pass
+    except (OSError, ValueError, TypeError):
+        became = False
+    if not became:
+        os._exit(1)
+
+
+def _size(limit: int) -> float:
+    import resource
+
+    return float("inf") if limit == resource.RLIM_INFINITY else limit
+
+
+def _lower(wanted, now: int) -> int:
+    """The lower of a requested limit and the present one (never raised)."""
+    return min(int(wanted), now, key=_size)
 
 
 def _run() -> int:
