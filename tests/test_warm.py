@@ -119,6 +119,18 @@ def _launch(db, **env) -> tuple[int, Terminal]:
     return pid, Terminal(master)
 
 
+def _cut(launcher: int, db, held: int, parent_pid: int, session: int) -> float:
+    """Kill the launcher (the link drops): seconds until the claim is free; the
+    session gone within 15 s."""
+    os.kill(launcher, signal.SIGKILL)
+    freed = _free_within(db, held, 5.0)
+    deadline = time.monotonic() + 15
+    while session in _children(parent_pid):
+        assert time.monotonic() < deadline, "the session outlived its launcher"
+        time.sleep(0.05)
+    return freed
+
+
 def _wait_output(term: Terminal, pattern: bytes | re.Pattern, start: int = 0) -> None:
     deadline = time.monotonic() + STARTUP
     while True:
@@ -368,12 +380,7 @@ def test_over_ssh_the_second_session_is_warm_and_a_cut_link_frees_its_claim(offi
         try:
             held = _wait_claim(db, me.login, term, pid)
             (session,) = _children(parent_pid)
-            os.kill(pid, signal.SIGKILL)  # the laptop's link drops
-            freed = _free_within(db, held, 5.0)
-            deadline = time.monotonic() + 15
-            while session in _children(parent_pid):
-                assert time.monotonic() < deadline, "the warm session outlived its link"
-                time.sleep(0.05)
+            freed = _cut(pid, db, held, parent_pid, session)  # the laptop's link drops
         finally:
             _hang_up(pid, term)
         print(f"warm over ssh: claim free {freed:.2f} s after the cut")
@@ -490,12 +497,7 @@ def test_the_office_parent_runs_each_session_as_its_member(pg_db, office_parent)
         assert _status(session, "Groups") == [str(NOGROUP)]
         limits = Path(f"/proc/{session}/limits").read_text()
         assert re.search(r"Max open files\s+200\s+200", limits), limits
-        os.kill(pid, signal.SIGKILL)  # the link drops
-        freed = _free_within(pg_db, held, 5.0)
-        deadline = time.monotonic() + 15
-        while session in _children(office_pid):
-            assert time.monotonic() < deadline, "the session outlived its launcher"
-            time.sleep(0.05)
+        freed = _cut(pid, pg_db, held, office_pid, session)
     finally:
         _hang_up(pid, term)
     print(f"office parent: claim free {freed:.2f} s after the cut")

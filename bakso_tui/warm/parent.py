@@ -438,7 +438,7 @@ def _become(user: pwd.struct_passwd, limits) -> None:
                 became = False  # it could go back: never run a session like that
             except PermissionError:
                 pass
-    except (OSError, ValueError, TypeError):
+    except Exception:  # noqa: BLE001 - whatever it was, the session does not run as root
         became = False
     if not became:
         os._exit(1)

@@ -5,9 +5,10 @@ plotext is pure Python (no numpy): the plot costs a session about 2 MB and
 a session under 90 MB). The dashboard still imports it in a worker once the
 first figures are on screen (`tests/test_startup_imports.py`).
 
-Both lines are drawn in Braille dots (2x4 a cell, any UTF-8 terminal over SSH);
-"decided" is drawn over "received", in its own colour, and the legend names
-them. The frame's colours follow the app's theme (the widget's "auto" theme).
+"Received" is a line of Braille dots (2x4 a cell, any UTF-8 terminal over SSH),
+"decided" a line of bullets over it, each in its own colour: told apart in
+monochrome too (NO_COLOR), and the legend shows each mark. The frame's colours
+follow the app's theme (the widget's "auto" theme).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class FlowPlot(PlotextPlot):
         plt.clear_data()
         days = list(range(1 - len(received), 1))
         plt.plot(days, list(received), marker="braille", color="blue", label=received_label)
-        plt.plot(days, list(decided), marker="braille", color="green", label=decided_label)
+        plt.plot(days, list(decided), marker="•", color="green", label=decided_label)
         plt.xticks(list(TICKS), [str(d) for d in TICKS])
         plt.xlabel(days_label)
         top = max([*received, *decided, 1])
