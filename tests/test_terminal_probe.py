@@ -35,18 +35,19 @@ print("ANSWER", answers.method, answers.cell, bool(mode & termios.ECHO), bool(mo
 """
 
 
-def _terminal(answer: bytes | None) -> bytes:
-    """Run the probe under a pseudo-terminal that answers its questions with `answer`."""
+def _terminal(answer: bytes | None, code: str = ASK, marker: bytes = b"ANSWER") -> bytes:
+    """Run `code` under a pseudo-terminal that answers the probe's questions with
+    `answer` (None: never), until its line with `marker` has come whole."""
     pid, master = pty.fork()
     if pid == 0:
         try:
-            os.execv(sys.executable, [sys.executable, "-c", ASK])
+            os.execv(sys.executable, [sys.executable, "-c", code])
         finally:
             os._exit(127)
     seen, answered = b"", False
     deadline = time.monotonic() + 60
     try:
-        while b"ANSWER" not in seen or not seen.endswith(b"\n"):
+        while marker not in seen or not seen.endswith(b"\n"):
             assert time.monotonic() < deadline, seen
             ready, _, _ = select.select([master], [], [], 0.05)
             if ready:
@@ -71,25 +72,9 @@ def test_a_real_terminal_is_asked_and_given_back_as_it_was():
 
 
 def test_a_terminal_that_does_not_answer_costs_only_the_wait():
-    started = time.monotonic()
-    code = ASK.replace("finish(timeout=20)", "finish(timeout=0.3)")
-    pid, master = pty.fork()
-    if pid == 0:
-        try:
-            os.execv(sys.executable, [sys.executable, "-c", code])
-        finally:
-            os._exit(127)
-    seen = b""
-    while not seen.rstrip().endswith((b"True", b"False")):
-        ready, _, _ = select.select([master], [], [], 0.05)
-        if ready:
-            try:
-                seen += os.read(master, 4096)
-            except OSError:
-                break
-        assert time.monotonic() - started < 60
-    os.waitpid(pid, 0)
-    os.close(master)
+    # (It read until the output ended in "True": a line that came in two pieces,
+    # "... None True" then " True", was cut short. Now the whole line is awaited.)
+    seen = _terminal(None, ASK.replace("finish(timeout=20)", "finish(timeout=0.3)"))
     assert b"ANSWER halfcell None True True" in seen
 
 
@@ -103,22 +88,6 @@ def test_the_viewer_takes_the_answers_and_asks_nothing():
             "from textual_image import widget\n"
             "from textual_image._terminal import get_cell_size\n"
             "print('CHOSEN', page_view.TerminalImage is widget.SixelImage, *get_cell_size())\n")
-    pid, master = pty.fork()
-    if pid == 0:
-        try:
-            os.execv(sys.executable, [sys.executable, "-c", code])
-        finally:
-            os._exit(127)
-    seen, started = b"", time.monotonic()
-    while not seen.endswith(b"\n") or b"CHOSEN" not in seen:
-        ready, _, _ = select.select([master], [], [], 0.05)
-        if ready:
-            try:
-                seen += os.read(master, 4096)
-            except OSError:
-                break
-        assert time.monotonic() - started < 60, seen
-    os.waitpid(pid, 0)
-    os.close(master)
+    seen = _terminal(None, code, b"CHOSEN")
     assert b"CHOSEN True 9 18" in seen
     assert b"\x1b[c" not in seen and b"\x1b_G" not in seen and b"\x1b[16t" not in seen
