@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from textual.widgets import DataTable
 
@@ -248,3 +250,14 @@ async def test_a_read_after_the_server_ended_its_connection_comes_back_at_once(p
             await settle(pilot, rounds=0)
         assert screen.reads == before + 1 and not screen.failed and not failures
         assert cells(screen.query_one("#dash-bands", DataTable), "total")[1:] == ["29", "1", "30"]
+
+
+@given(st.integers(min_value=1, max_value=10**7))
+def test_the_plot_counts_in_round_steps(top):
+    from bakso_tui.widgets.flow_plot import _counts
+
+    ticks = _counts(top)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    assert ticks[0] == 0 and ticks[-1] <= top < ticks[-1] + step and 2 <= len(ticks) <= 6
+    assert all(b - a == step for a, b in zip(ticks, ticks[1:], strict=False))
+    assert int(str(step)[0]) in (1, 2, 5) and set(str(step)[1:]) <= {"0"}

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 from textual_plotext import PlotextPlot
 
+from bakso_tui.widgets.formatting import format_count
+
 #: Days before today marked on the x axis (0 is today).
 TICKS = (-28, -21, -14, -7, 0)
 
@@ -33,12 +35,16 @@ class FlowPlot(PlotextPlot):
         plt.xticks(list(TICKS), [str(d) for d in TICKS])
         plt.xlabel(days_label)
         top = max([*received, *decided, 1])
+        ticks = _counts(top)
         plt.ylim(0, top)
-        plt.yticks(_counts(top))
+        plt.yticks(ticks, [format_count(n) for n in ticks])
         self.refresh()
 
 
 def _counts(top: int) -> list[int]:
-    """At most five whole-number ticks from 0 to `top` (counts of files, never 2.5)."""
-    step = max(1, -(-top // 4))
+    """Ticks from 0 to `top`, at most six, a round step apart (1, 2 or 5 times a
+    power of ten: 0, 2.000, 4.000, 6.000; counts of files, never 2.5)."""
+    rough = max(1, -(-top // 5))
+    power = 10 ** (len(str(rough)) - 1)
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
     return list(range(0, top + 1, step))
