@@ -152,7 +152,7 @@ def binding_ids() -> frozenset[str]:
 def _key_map(keys: dict[str, Any]) -> dict[str, str]:
     """``[keys]``: binding id → Textual's form of one key or several, comma-separated
     ("f1", "ctrl+f,f3"); a ValueError names the entry (``keys.<id>: …``)."""
-    known = binding_ids()
+    known = binding_ids() if keys else frozenset()  # (the messages read only when needed)
     checked = {}
     for binding_id, value in keys.items():
         if binding_id not in known:

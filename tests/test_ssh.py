@@ -101,11 +101,11 @@ def _hang_up(pid: int, term: Terminal) -> None:
     term.close()
 
 
-def _gone_within(pid: int, seconds: float) -> tuple[float, float]:
+def _gone_within(pid: int, seconds: float, cpu: float) -> tuple[float, float]:
     """Wait for a process that is not our child to end: the seconds it took, and
-    the CPU seconds it had used when last seen."""
+    the CPU seconds it had used when last seen (`cpu`, the caller's last reading,
+    if it is gone already)."""
     started = time.monotonic()
-    cpu = _cpu_seconds(pid)
     while time.monotonic() - started < seconds:
         try:
             with open(f"/proc/{pid}/stat") as f:
@@ -155,7 +155,7 @@ def test_a_cut_ssh_connection_frees_the_claim_and_ends_the_session(office, ssh_r
         cpu_before = _wait_idle(server_side)
         os.kill(pid, signal.SIGKILL)  # the laptop's link drops: the client is gone at once
         freed = _free_within(db, held, 5.0)
-        gone, cpu_at_end = _gone_within(server_side, 15.0)
+        gone, cpu_at_end = _gone_within(server_side, 15.0, cpu_before)
     finally:
         _hang_up(pid, term)
     print(f"over ssh: claim free {freed:.2f} s after the cut, session gone after {gone:.2f} s, "
