@@ -48,6 +48,19 @@ def app_at(office: Office, *, role: str = "supervisor", clock=fixed_clock, **set
     return make_app(settings=settings_from(settings), db=office.db, user=user, clock=clock)
 
 
+async def open_schedule(pilot) -> None:
+    """F4: the service days' month, its figures read."""
+    await pilot.press("f4")
+    await settle(pilot)
+
+
+async def open_day_list(pilot) -> None:
+    """The list of the day two after the one the month opens on (today), read."""
+    await open_schedule(pilot)
+    await pilot.press("right", "right", "enter")
+    await settle(pilot)
+
+
 @pytest.fixture
 def planned(sqlite_db):
     return plan_office(sqlite_db)
@@ -62,8 +75,7 @@ async def test_calendar_shows_the_teams_month_and_moves(planned):
     office, village = planned
     app = app_at(office)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_schedule(pilot)
         screen = app.screen
         assert isinstance(screen, ScheduleScreen) and screen.subject == ("team", "T1")
         cal = screen.query_one(MonthCalendar)
@@ -92,8 +104,7 @@ async def test_enter_opens_the_day_list_and_marks_after_the_visit(planned):
     visit = datetime(2026, 3, 13, 8, 0, tzinfo=UTC)  # Friday, the day itself
     app = app_at(office, clock=lambda: visit)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_schedule(pilot)
         await pilot.press("enter")  # Friday 13 is today in this clock
         await settle(pilot)
         day = app.screen
@@ -120,8 +131,7 @@ async def test_absent_is_booked_again(planned):
     visit = datetime(2026, 3, 13, 8, 0, tzinfo=UTC)
     app = app_at(office, clock=lambda: visit)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_schedule(pilot)
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("a")
@@ -139,10 +149,7 @@ async def test_marks_before_the_day_are_refused(planned):
     office, _ = planned
     app = app_at(office)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("right", "right", "enter")
-        await settle(pilot)
+        await open_day_list(pilot)
         await pilot.press("d")
         await settle(pilot)
         assert app.screen.listing.entries[0].state == "dipesan"
@@ -154,8 +161,7 @@ async def test_verifier_is_told_p_and_c_are_supervisor_keys(planned):
     office, _ = planned
     app = app_at(office, role="verifier")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_schedule(pilot)
         await pilot.press("p", "c")
         await pilot.pause()
         assert isinstance(app.screen, ScheduleScreen)
@@ -169,8 +175,7 @@ async def test_supervisor_plans_and_closes_a_day(planned):
     office, village = planned
     app = app_at(office)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_schedule(pilot)
         await pilot.press("p")
         await pilot.pause()
         dialog = app.screen
@@ -203,8 +208,7 @@ async def test_pick_a_village(planned):
     office, village = planned
     app = app_at(office)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_schedule(pilot)
         await pilot.press("v")
         await pilot.pause()
         await pilot.press(*village)
@@ -220,8 +224,7 @@ async def test_english(planned):
     office, _ = planned
     app = app_at(office, lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_schedule(pilot)
         await pilot.press("right", "right")
         assert status(app) == "Friday, 13 March 2026 · " + status(app).split(" · ", 1)[1]
         assert "2/2 booked" in status(app)
@@ -236,8 +239,7 @@ async def test_find_a_residents_booked_day(planned):
             .order_by(Submission.id).limit(1))
     app = app_at(office, role="verifier")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_schedule(pilot)
         await pilot.press("slash")
         await pilot.pause()
         await pilot.press(*sub.number, "enter")
@@ -272,10 +274,7 @@ async def test_supervisor_cancels_a_villages_day_from_its_list(planned):
     office, village = planned
     app = app_at(office)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("right", "right", "enter")
-        await settle(pilot)
+        await open_day_list(pilot)
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, CloseDayDialog)
@@ -295,10 +294,7 @@ async def test_verifier_may_not_cancel_a_day(planned):
     office, _ = planned
     app = app_at(office, role="verifier")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("right", "right", "enter")
-        await settle(pilot)
+        await open_day_list(pilot)
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, DayScreen)
