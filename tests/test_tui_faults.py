@@ -158,18 +158,25 @@ async def test_a_decision_that_could_not_be_stored_is_said_so_and_can_be_made_ag
     assert decisions(pg_db, first) == 1
 
 
+async def _renew_while_down(pilot, pg_db, first: int, proxy, now: list):
+    """Open the first submission, cut the database, move five minutes on and renew the
+    lease (what the interval does every lease/3); the screen, and the lease's end before."""
+    screen = await open_first(pilot)
+    before = row(pg_db, first).claim_expires_at
+    proxy.down()
+    now[0] = FIXED_NOW + timedelta(minutes=5)
+    screen.renew()
+    await settle(pilot)
+    return screen, before
+
+
 @run_async
 async def test_lease_renewal_and_release_wait_for_the_database(pg_db, office, proxy):
     first = office.work_order[0]
     now = [FIXED_NOW]
     app = make_app(settings=Settings(), db=office.db, user=office.verifier, clock=lambda: now[0])
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_first(pilot)
-        before = row(pg_db, first).claim_expires_at
-        proxy.down()
-        now[0] = FIXED_NOW + timedelta(minutes=5)
-        screen.renew()  # what the interval does every lease/3
-        await settle(pilot)
+        screen, before = await _renew_while_down(pilot, pg_db, first, proxy, now)
         assert app.is_running and "Basis data tidak terjangkau" in away_line(app)
         assert row(pg_db, first).claim_expires_at == before
         await pilot.press("escape")  # leave: the release cannot reach the database yet
@@ -188,12 +195,7 @@ async def test_the_lease_is_renewed_when_the_database_is_back(pg_db, office, pro
     now = [FIXED_NOW]
     app = make_app(settings=Settings(), db=office.db, user=office.verifier, clock=lambda: now[0])
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_first(pilot)
-        before = row(pg_db, first).claim_expires_at
-        proxy.down()
-        now[0] = FIXED_NOW + timedelta(minutes=5)
-        screen.renew()
-        await settle(pilot)
+        screen, before = await _renew_while_down(pilot, pg_db, first, proxy, now)
         proxy.up()
         await until(pilot, lambda: away_line(app) == "")
         await settle(pilot)
