@@ -223,16 +223,9 @@ def _json_days(days) -> None:
 @click.option("--reason", required=True)
 def close_day_cmd(env: CliEnv, day: date, reason: str) -> None:
     """Close a day for the whole office: its service days close, their bookings move."""
-    env.settings
-    with refusals():
-        when = day
-        at = now()
-        with env.database().write() as session:
-            change = schedule.close_office_day(session, users.cli_actor(), when, reason,
-                                               today=office_today(at), at=at)
-    echo(t("schedule.cli.closed", day=day_text(when), villages=len(change.villages),
-                 moved=len(change.reflow.moved), waiting=len(change.reflow.unplaced)))
-    _moves(change.reflow)
+    change = _change_days(env, lambda session, actor, **now_: schedule.close_office_day(
+        session, actor, day, reason, **now_))
+    _say_moves(change, "schedule.cli.closed", day=day_text(day), villages=len(change.villages))
 
 
 @env_command("cancel-day", schedule_group)
@@ -241,16 +234,9 @@ def close_day_cmd(env: CliEnv, day: date, reason: str) -> None:
 @click.option("--reason", default="")
 def cancel_day_cmd(env: CliEnv, day: date, village: str, reason: str) -> None:
     """Cancel one village's day; its bookings move to the village's next day with room."""
-    env.settings
-    with refusals():
-        when = day
-        at = now()
-        with env.database().write() as session:
-            change = schedule.cancel_day(session, users.cli_actor(), village, when, reason,
-                                         today=office_today(at), at=at)
-    echo(t("schedule.cli.cancelled", day=day_text(when), village=village,
-                 moved=len(change.reflow.moved), waiting=len(change.reflow.unplaced)))
-    _moves(change.reflow)
+    change = _change_days(env, lambda session, actor, **now_: schedule.cancel_day(
+        session, actor, village, day, reason, **now_))
+    _say_moves(change, "schedule.cli.cancelled", day=day_text(day), village=village)
 
 
 @env_command("change-day", schedule_group)
@@ -260,16 +246,24 @@ def cancel_day_cmd(env: CliEnv, day: date, village: str, reason: str) -> None:
 @click.option("--team")
 def change_day_cmd(env: CliEnv, day: date, village: str, capacity, team) -> None:
     """Change one day's capacity or team; residents beyond a lower capacity move."""
+    change = _change_days(env, lambda session, actor, **now_: schedule.change_day(
+        session, actor, village, day, capacity=_capacity(capacity), team_code=team, **now_))
+    _say_moves(change, "schedule.cli.changed", day=day_text(day), village=village)
+
+
+def _change_days(env: CliEnv, write):
+    """One change to the service days, written as the command line at the office's
+    time (`write(session, actor, today=…, at=…)`); refused in one line."""
     env.settings
     with refusals():
-        when = day
         at = now()
         with env.database().write() as session:
-            change = schedule.change_day(session, users.cli_actor(), village, when,
-                                         capacity=_capacity(capacity), team_code=team,
-                                         today=office_today(at), at=at)
-    echo(t("schedule.cli.changed", day=day_text(when), village=village,
-                 moved=len(change.reflow.moved), waiting=len(change.reflow.unplaced)))
+            return write(session, users.cli_actor(), today=office_today(at), at=at)
+
+
+def _say_moves(change, message: str, **fields) -> None:
+    """What a change to the days did: how many bookings moved or wait, then each move."""
+    echo(t(message, **fields, moved=len(change.reflow.moved), waiting=len(change.reflow.unplaced)))
     _moves(change.reflow)
 
 
