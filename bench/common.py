@@ -24,13 +24,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 @contextmanager
-def pg_database(keep: bool = False):
-    name = f"bakso_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+def pg_database(keep: bool = False, *, admin_url: str = PG_ADMIN_URL, prefix: str = "bakso_bench",
+                pool_size: int = 40):
+    """A throwaway database at the current schema with the reference data, on the
+    server of `admin_url`; dropped at the end unless `keep`."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    db = Database(url, pool_size=40)
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    db = Database(url, pool_size=pool_size)
     migrate.upgrade(db)
     with db.write() as session:
         sync_reference(session)

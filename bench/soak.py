@@ -37,7 +37,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import save
+from bench.common import pg_database, save
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -220,30 +220,6 @@ def _server(url: str | None):
         shutil.rmtree(root, ignore_errors=True)
 
 
-@contextmanager
-def _database(admin_url: str):
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from bakso_tui.db import migrate
-    from bakso_tui.db.engine import Database
-    from bakso_tui.domain.reference import sync_reference
-
-    name = f"bakso_soak_{int(time.time())}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
-    migrate.upgrade(db)
-    with db.write() as session:
-        sync_reference(session)
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(seconds: float = 300.0, verifiers: int = VERIFIERS, seeded: int = SEEDED,
@@ -260,7 +236,7 @@ def _run(admin_url: str, seconds: float, verifiers: int, seeded: int) -> dict:
     from bakso_tui.domain import audit, users
 
     ctx = mp.get_context("fork")
-    with _database(admin_url) as db:
+    with pg_database(admin_url=admin_url, prefix="bakso_soak", pool_size=5) as db:
         bulk_seed(db, seeded)
         with db.write() as s:
             people = [(users.add_user(s, users.cli_actor(), login=f"v{k}", name=f"V{k}",
