@@ -42,6 +42,7 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("BAKSO_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("BAKSO_DATABASE_URL", raising=False)
     monkeypatch.delenv("BAKSO_LANG", raising=False)
     # No warm parent (bakso_tui/warm) outlives a test: tests/test_warm.py turns it on.

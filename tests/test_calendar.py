@@ -42,9 +42,95 @@ def test_the_days_are_the_holidays_package_own():
            "years=y, language='id').items()}))")
     package = json.loads(subprocess.run([sys.executable, "-c", ask], capture_output=True,
                                         text=True, check=True).stdout)
-    ours = {str(d): n for y in years for d, n in _holidays(y).items()}
-    assert len(ours) > 16 * 15
-    assert ours == package
+    _holidays.cache_clear()
+    asked = {str(d): n for y in years for d, n in _holidays(y).items()}
+    assert len(asked) > 16 * 15
+    assert asked == package
+    _holidays.cache_clear()  # now from the files the first pass wrote
+    assert {str(d): n for y in years for d, n in _holidays(y).items()} == package
+    assert len(list(_cache_folder().glob("*.json"))) == len(years)
+
+
+def _cache_folder():
+    import os
+    from pathlib import Path
+
+    return Path(os.environ["XDG_CACHE_HOME"]) / "bakso" / "holidays"
+
+
+def _in_a_process(code: str) -> str:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+ASK_2026 = ("import sys; from datetime import date; from bakso_tui.domain import calendar; "
+            "print(calendar.is_working_day(date(2026, 8, 17)), calendar.holiday_name(date(2026, 8, 17)), "
+            "calendar.is_working_day(date(2026, 8, 18)), 'holidays' in sys.modules)")
+
+
+def test_a_cached_year_is_read_without_the_package():
+    """The first session asks the package and keeps the year; the next reads the
+    file alone: the same answers, and `holidays` is never imported (5 MB)."""
+    first = _in_a_process(ASK_2026)
+    assert first.startswith("False ") and first.endswith(" True True")
+    (kept,) = _cache_folder().glob("*-2026.json")
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    second = _in_a_process(ASK_2026)
+    assert second == first.removesuffix("True") + "False"
+
+
+def test_a_damaged_or_foreign_cache_file_is_asked_again_and_rewritten():
+    import json
+
+    _in_a_process(ASK_2026)
+    (kept,) = _cache_folder().glob("*-2026.json")
+    good = json.loads(kept.read_bytes())
+    for damage in (b"\x00not json", b"[]", b'{"days": {"17-08-2026": "x"}}', b'{"days": [1]}'):
+        kept.write_bytes(damage)
+        assert _in_a_process(ASK_2026).endswith(" True True")  # the package asked again
+        assert json.loads(kept.read_bytes()) == good
+
+
+def test_another_release_of_the_package_is_asked_again(monkeypatch):
+    """The file's name holds a digest of the installed package's files: another
+    release (another digest) does not read this one's days."""
+    from datetime import date
+
+    from bakso_tui.domain import calendar
+
+    calendar._holidays.cache_clear()
+    assert not calendar.is_working_day(date(2026, 8, 17))
+    (kept,) = _cache_folder().glob("*-2026.json")
+    assert calendar._package_stamp() in kept.name
+    kept.write_text('{"year": 2026, "days": {}}')  # this release's file says: no holidays
+    calendar._holidays.cache_clear()
+    assert calendar.is_working_day(date(2026, 8, 17))  # (the file is believed)
+    monkeypatch.setattr(calendar, "_package_stamp", lambda: "another-release")
+    calendar._holidays.cache_clear()
+    try:
+        assert not calendar.is_working_day(date(2026, 8, 17))
+        assert len(list(_cache_folder().glob("*another-release-2026.json"))) == 1
+    finally:
+        calendar._holidays.cache_clear()
+
+
+def test_an_unwritable_cache_only_costs_the_package_each_time(monkeypatch, tmp_path):
+    from datetime import date
+
+    from bakso_tui.domain import calendar
+
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    calendar._holidays.cache_clear()
+    try:
+        assert not calendar.is_working_day(date(2026, 8, 17))
+        assert calendar.holiday_name(date(2026, 8, 17))
+    finally:
+        calendar._holidays.cache_clear()
 
 
 def test_a_session_loads_one_country():

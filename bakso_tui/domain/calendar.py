@@ -2,13 +2,17 @@
 
 Holidays come from the `holidays` package (``country_holidays("ID",
 categories=("public", "government"))``: "government" holds the cuti bersama
-days). Times are the office's local time, WITA (Asia/Makassar) for Lombok.
+days), and each year's answer is kept in the user's cache folder for the
+next sessions (:func:`_holidays`). Times are the office's local time, WITA
+(Asia/Makassar) for Lombok.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -24,9 +28,70 @@ OFFICE_TZ_NAME = "WITA"
 OFFICE_CLOSES = time(16, 0)
 
 
+#: What is asked of the package: the categories and the language of the names.
+CATEGORIES = ("public", "government")
+NAMES_IN = "id"
+
+
 @lru_cache(maxsize=32)
-def _holidays(year: int) -> holidays.HolidayBase:
-    return _indonesia()(categories=("public", "government"), years=year, language="id")
+def _holidays(year: int) -> dict[date, str]:
+    """Indonesia's national holidays and cuti bersama in `year`, by date.
+
+    The package's answer for a year, kept in the user's cache folder
+    (``~/.cache/bakso/holidays``) under a name that holds the installed
+    package's own stamp (:func:`_package_stamp`): a session that finds it
+    reads a small JSON file instead of importing the package, whose rules
+    and calendars cost a dashboard session 5 MB and 60 modules (issue 16: a
+    session under 90 MB). Upgrading `holidays` changes the stamp, so the days
+    are asked again. A file that cannot be read or written is only a miss.
+    """
+    path = _cache_file(year)
+    if path is not None:
+        try:
+            return {date.fromisoformat(day): name
+                    for day, name in json.loads(path.read_bytes())["days"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # not there yet, or not ours: asked again and written whole
+    days = dict(_indonesia()(categories=CATEGORIES, years=year, language=NAMES_IN))
+    if path is not None:
+        from bakso_tui.files import write_private
+
+        data = {"year": year, "days": {day.isoformat(): name for day, name in sorted(days.items())}}
+        try:
+            write_private(path, json.dumps(data, ensure_ascii=False, indent=0).encode())
+        except OSError:
+            pass  # a read-only home: every session asks the package
+    return days
+
+
+def _cache_file(year: int) -> Path | None:
+    stamp = _package_stamp()
+    if stamp is None:
+        return None
+    import platformdirs
+
+    return (Path(platformdirs.user_cache_dir("bakso")) / "holidays"
+            / f"ID-{'+'.join(CATEGORIES)}-{NAMES_IN}-{stamp}-{year}.json")
+
+
+@lru_cache(maxsize=1)
+def _package_stamp() -> str | None:
+    """A digest of the installed package's version file and Indonesia's rules,
+    read without importing the package; None when they cannot be found."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")  # a top-level name: nothing is imported
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0])
+    digest = hashlib.sha256()
+    try:
+        for name in ("version.py", "countries/indonesia.py"):
+            digest.update((folder / name).read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
