@@ -219,3 +219,37 @@ def test_the_guard_leaves_no_control_character_and_keeps_the_width(texts):
     out = ControlGuard().apply(segments, Color(0, 0, 0))
     assert not [c for s in out for c in s.text if is_unsafe(c)]
     assert sum(cell_len(s.text) for s in out) == sum(cell_len(s.text) for s in segments)
+
+
+@run_async
+async def test_every_table_shows_strings_as_written_not_as_markup():
+    """DataTable reads a string cell or column label as Rich markup: ``[/b]`` raises
+    and ends the app, ``[b]`` vanishes, ``:smile:`` becomes an emoji. The screens
+    hand it `Text`; RowTable, which every screen's table is, makes sure of it."""
+    from textual.app import App
+
+    from bakso_tui.widgets.row_table import RowTable
+
+    name = "Budi [/b] [b]Santoso :smile:"
+
+    class One(App):
+        def compose(self):
+            yield RowTable()
+
+        def on_mount(self) -> None:
+            table = self.query_one(RowTable)
+            table.add_column("Nama [/i]", key="name")
+            table.add_column(":smile:", key="other")
+            table.add_row(name, "x", key="a")
+            table.add_row("y", "z", key="b")
+            table.update_cell("b", "other", "[red]merah[/red]")
+
+    app = One()
+    async with app.run_test(size=(80, 6)) as pilot:
+        await pilot.pause()
+        table = app.query_one(RowTable)
+        shown = "\n".join("".join(s.text for s in table.render_line(y))
+                          for y in range(table.size.height))
+        for written in ("Nama [/i]", ":smile:", name, "[red]merah[/red]"):
+            assert written in shown, shown
+        assert app.is_running

@@ -42,7 +42,7 @@ WARM_MODULES = (
     # Loaded by Textual as the app runs (found by profiling a warm session's start).
     "textual.drivers.linux_driver", "textual.drivers._writer_thread", "textual._xterm_parser",
     "textual._keyboard_protocol", "textual.scrollbar", "textual.layouts.factory",
-    "textual.layouts.horizontal", "textual.layouts.stream", "textual.pilot", "rich._emoji_codes",
+    "textual.layouts.horizontal", "textual.layouts.stream", "textual.pilot",
     "tty", "concurrent.futures.thread",
 )
 #: Seconds between looks at the installed code.
