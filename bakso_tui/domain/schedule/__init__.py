@@ -6,58 +6,43 @@
 - :mod:`.outcomes`: recorded or absent after a visit;
 - :mod:`.views`: lists of days, a month, :func:`next_service_day`;
 - :mod:`.lists`: a day's residents, the printed manifest's sheets, iCalendar.
+
+Each name below is loaded from its module when first asked for
+(``schedule.list_days``, ``from bakso_tui.domain.schedule import Move``): the
+supervisor's dashboard needs only :mod:`.views` and :mod:`.model`, not the
+rules, dateutil's recurrences and the booking (issue 16: a session under 90 MB).
 """
 
-from bakso_tui.domain.schedule.booking import book_after_approval, book_waiting, reflow
-from bakso_tui.domain.schedule.days import (
-    DayChange,
-    PlanResult,
-    add_team,
-    cancel_day,
-    change_day,
-    close_office_day,
-    create_plan,
-    find_day,
-    list_teams,
-)
-from bakso_tui.domain.schedule.lists import DayEntry, DayList, day_list, ics, manifest_sheets
-from bakso_tui.domain.schedule.model import (
-    ABSENT,
-    BOOKED,
-    DAY_ACTIVE,
-    DAY_CANCELLED,
-    DAY_CLOSED,
-    RECORDED,
-    Move,
-    Reflow,
-    ScheduleError,
-    ServiceDayInfo,
-    TeamInfo,
-)
-from bakso_tui.domain.schedule.outcomes import Outcome, mark_booking, record_outcomes
-from bakso_tui.domain.schedule.rules import Rule, RuleError, parse_rule
-from bakso_tui.domain.schedule.views import (
-    BookingHit,
-    MonthView,
-    booking_of,
-    default_subject,
-    find_bookings,
-    day_info,
-    iter_days,
-    list_days,
-    month_days,
-    month_view,
-    next_service_day,
-    waiting_count,
-)
+from __future__ import annotations
 
-__all__ = [
-    "ABSENT", "BOOKED", "DAY_ACTIVE", "DAY_CANCELLED", "DAY_CLOSED", "RECORDED",
-    "DayChange", "DayEntry", "DayList", "Move", "Outcome", "PlanResult", "Reflow", "Rule",
-    "RuleError", "ScheduleError", "ServiceDayInfo", "TeamInfo",
-    "add_team", "book_after_approval", "book_waiting", "booking_of", "cancel_day",
-    "change_day", "close_office_day", "create_plan", "day_info", "day_list", "find_day",
-    "ics", "iter_days", "list_days", "list_teams", "manifest_sheets", "mark_booking",
-    "BookingHit", "MonthView", "default_subject", "find_bookings", "month_days", "month_view", "next_service_day", "parse_rule", "record_outcomes", "reflow",
-    "waiting_count",
-]
+import importlib
+
+#: The package's names, by the module that defines them.
+EXPORTS = {
+    "booking": ("book_after_approval", "book_waiting", "reflow"),
+    "days": ("DayChange", "PlanResult", "add_team", "cancel_day", "change_day",
+             "close_office_day", "create_plan", "find_day", "list_teams"),
+    "lists": ("DayEntry", "DayList", "day_list", "ics", "manifest_sheets"),
+    "model": ("ABSENT", "BOOKED", "DAY_ACTIVE", "DAY_CANCELLED", "DAY_CLOSED", "RECORDED",
+              "Move", "Reflow", "ScheduleError", "ServiceDayInfo", "TeamInfo"),
+    "outcomes": ("Outcome", "mark_booking", "record_outcomes"),
+    "rules": ("Rule", "RuleError", "parse_rule"),
+    "views": ("BookingHit", "MonthView", "booking_of", "day_info", "default_subject",
+              "find_bookings", "iter_days", "list_days", "month_days", "month_view",
+              "next_service_day", "waiting_count"),
+}
+_HOME = {name: module for module, names in EXPORTS.items() for name in names}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
