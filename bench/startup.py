@@ -238,7 +238,9 @@ def time_to_rows(command: list[str], marker: bytes, env: dict[str, str],
 def side_by_side(db_url: str, runs: int = 5, *, answer: bool = True,
                  marker: bytes = BAKSO_ROW) -> dict:
     """The bare app, `bakso tui` cold, warm (the user's parent) and through the
-    office's parent (root only), alternated, medians."""
+    office's parent (root only), alternated, medians. On PostgreSQL also the
+    floors under a cold start: the bare app filling its table by psycopg
+    alone, and with SQLAlchemy's ORM imported too (bench/bare_table.py)."""
     parent = WarmParent().start()
     office = OfficeParent().start() if os.getuid() == 0 else None
     try:
@@ -247,6 +249,10 @@ def side_by_side(db_url: str, runs: int = 5, *, answer: bool = True,
                     "warm": (BAKSO, marker, _env(db_url, parent.base), parent)}
         if office is not None:  # (a runtime folder without a parent: the office's or cold)
             programs["office"] = (BAKSO, marker, _env(db_url, office.base, office.socket), office)
+        if db_url.startswith("postgresql"):  # the floors under a cold start (bench/bare_table.py)
+            programs["floor_psycopg"] = (BARE + ["--read", db_url], BARE_ROW, _env(db_url), None)
+            programs["floor_orm"] = (BARE + ["--orm", "--read", db_url], BARE_ROW, _env(db_url),
+                                     None)
         for command, marker, env, warm in programs.values():  # the disk cache warm for all
             time_to_rows(command, marker, env, answer=answer, parent=warm)
         seen: dict[str, list[tuple]] = {name: [] for name in programs}
