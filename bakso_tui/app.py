@@ -49,6 +49,7 @@ from bakso_tui.screens.help import HelpScreen
 from bakso_tui.screens.queue import QueueScreen
 from bakso_tui.screens.users import UsersScreen
 from bakso_tui.screens.dashboard import DashboardScreen
+from bakso_tui.type_ahead import TypeAhead
 from bakso_tui.widgets import translate_bindings
 from bakso_tui.widgets.bindings import tui_binding
 from bakso_tui.widgets.plain import ControlGuard
@@ -104,10 +105,19 @@ def describe_error(error: BaseException | None) -> str:
     return first_line(f"{type(error).__name__}: {error}")
 
 
-class BaksoApp(QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
+class BaksoApp(TypeAhead, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "BAKSO"
     COMMANDS = {BaksoCommands}
+    #: Workers that move the user on when they end (type_ahead.py): the claim that opens
+    #: a submission, its details, a decision (the next one opens), an account change
+    #: (its dialog closes), a claim's reassignment (its dialog opens), a service day's
+    #: change or mark, a batch's hand-over. Keys typed after the key that started one
+    #: go where it leads. The reads that refresh a screen never delay a key.
+    KEYS_WAIT_FOR = frozenset({
+        "claim", "submission_load", "submission_decide", "users_change", "claims_change",
+        "queue_reassign", "schedule_change", "schedule_mark", "batch-write",
+    })
 
     BINDINGS = [
         tui_binding("f1,question_mark", "help", "help"),

@@ -14,7 +14,7 @@ from bakso_tui.domain import claims
 from bakso_tui.domain.decisions import unmet_requirements
 from bakso_tui.screens import QueueScreen
 from bakso_tui.screens.submission import DecisionDialog, SubmissionScreen, render_detail
-from tui_helpers import FIXED_NOW, app_for, run_async, seed_office, settle
+from tui_helpers import FIXED_NOW, app_for, burst, run_async, seed_office, settle
 
 
 @pytest.fixture
@@ -79,6 +79,21 @@ async def test_enter_a_enter_approves_and_the_next_opens_by_itself(office):
         assert isinstance(app.screen, SubmissionScreen)
         assert app.screen.detail.number == second  # three keys, and the next is open
         assert state_of(office.db, second) == "diverifikasi"
+
+
+@run_async
+async def test_the_three_keys_typed_in_one_go_decide_too(office):
+    """Enter, `a`, Enter arriving together (a fast verifier, a slow SSH link): the
+    claim's worker opens the submission before `a` is handled, and the dialog
+    before Enter (bakso_tui/type_ahead.py). Without that, both went to the queue."""
+    first, second = office.work_order[0], office.work_order[1]
+    complete(office.db, first)
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "enter", "a", "enter")
+        assert state_of(office.db, first) == "disetujui"
+        assert isinstance(app.screen, SubmissionScreen) and app.screen.detail.number == second
 
 
 @run_async

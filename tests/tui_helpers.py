@@ -158,3 +158,22 @@ def run_async(test):
         return asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+#: The characters of the named keys a burst may hold.
+_KEY_CHARACTERS = {"tab": "\t", "enter": "\r", "space": " ", "slash": "/", "escape": "\x1b"}
+
+
+async def burst(pilot: Pilot, *keys: str) -> None:
+    """Keys that arrive together, as a fast typist or a slow SSH link delivers
+    them: all in the app's queue before the first is handled (Pilot's `press`
+    waits after each). Returns once the app has dealt with them."""
+    from textual import events
+
+    app = pilot.app
+    for key in keys:
+        app._driver.send_message(events.Key(key, _KEY_CHARACTERS.get(key, key if len(key) == 1 else None)))
+    await pilot.pause()
+    while app._typed or (app._feeder is not None and not app._feeder.done()):
+        await pilot.pause(0.01)
+    await settle(pilot)
