@@ -396,3 +396,17 @@ async def test_demo_marker(sqlite_office):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert not app.screen.query("#header-demo")
+
+
+@run_async
+async def test_a_queue_line_changes_style_only_where_its_style_changes(office):
+    """Textual writes every segment with its whole style: a row kept as a cell's
+    margins, text and padding apart cost the terminal (an SSH link) 2-3 times the
+    bytes. Adjacent segments of one line never share a style."""
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        for y in range(min(6, table.size.height)):
+            segments = list(table.render_line(y))
+            assert all(a.style != b.style for a, b in zip(segments, segments[1:])), y

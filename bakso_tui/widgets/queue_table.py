@@ -372,7 +372,7 @@ class QueueTable(ScrollView, can_focus=True):
         if y == 0:
             if self._header is None:
                 self._header = self._header_strip()
-            return self._header.extend_cell_length(width).crop(0, width)
+            return self._header.extend_cell_length(width).crop(0, width).simplify()
         index = round(self.scroll_y) + y - 1
         base = self.rich_style
         if not 0 <= index < len(self._rows):
@@ -383,7 +383,11 @@ class QueueTable(ScrollView, can_focus=True):
         row = self._rows[index]
         lines = self._strips.get(row.id)
         if lines is None:
-            plain = self._row_strip(row).extend_cell_length(width).crop(0, width)
+            # Simplified: a cell's margins, text and padding are one segment per
+            # style, so the terminal gets one colour change per run, not per piece
+            # (Textual writes each segment with its whole style: over SSH the
+            # queue's first screen was 2-3 times the bytes).
+            plain = self._row_strip(row).extend_cell_length(width).crop(0, width).simplify()
             lines = (plain, plain.apply_style(base))
             self._strips.set(row.id, lines)
         if index == self.cursor_row:
