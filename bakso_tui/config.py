@@ -38,6 +38,7 @@ Example file::
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ import msgspec
 import platformdirs
 
 from bakso_tui.errors import SetupError
-from bakso_tui.locale import DEFAULT_LANGUAGE, catalog
+from bakso_tui.locale import DEFAULT_LANGUAGE, catalog, t
 
 APP_NAME = "bakso"
 ENV_DATABASE_URL = "BAKSO_DATABASE_URL"
@@ -156,13 +157,12 @@ def _key_map(keys: dict[str, Any]) -> dict[str, str]:
     checked = {}
     for binding_id, value in keys.items():
         if binding_id not in known:
-            raise ValueError(f"keys.{binding_id}: no key binding has this id")
+            raise ValueError(f"keys.{binding_id}: {t('config.no_binding')}")
         if not isinstance(value, str):
-            raise ValueError(f"keys.{binding_id}: expected a string, got {type(value).__name__}")
+            raise ValueError(f"keys.{binding_id}: " + _expected("str", _toml_type(value)))
         parts = [part.strip() for part in value.split(",")]
         if not all(parts) or any(char.isspace() for part in parts for char in part):
-            raise ValueError(f"keys.{binding_id}: give a key, or several separated by commas "
-                             "(\"ctrl+f,f3\")")
+            raise ValueError(f"keys.{binding_id}: {t('config.key_form')}")
         checked[binding_id] = ",".join(parts)
     return checked
 
@@ -258,20 +258,79 @@ def load_settings(*, database_url: str | None = None, lang: str | None = None) -
 
 def settings_from(values: dict[str, Any]) -> Settings:
     """`values` (tables as dicts, paths as strings) checked into Settings; a
-    ValueError in one line, naming the key (``lease_minutes: Expected `int` >= 1``)."""
+    ValueError in one line in the user's language, naming the key
+    (``lease_minutes: harus bilangan bulat >= 1``)."""
     try:
         return msgspec.convert(values, Settings, dec_hook=_path)
     except msgspec.ValidationError as exc:
         message, at, where = str(exc).rpartition(" - at `")
-        if not at:  # from a check of ours, which names the key itself
-            raise ValueError(str(exc)) from None
+        if not at:  # about the file as a whole, or a check of ours (naming the key itself)
+            raise ValueError(_said(str(exc), "")) from None
         where = where.rstrip("`").removeprefix("$").lstrip(".")
+        message = _said(message, where)
         raise ValueError(f"{where}: {message}" if where else message) from None
+
+
+#: msgspec's words for a value that does not fit, and what they become.
+_MSGSPEC = (
+    (re.compile(r"Expected `(\w+)`, got `(\w+)`$"),
+     lambda m, where: _expected(m[1], m[2])),
+    (re.compile(r"Expected `(\w+)` (>=|>|<=|<) (\S+)$"),
+     lambda m, where: t("config.bound", expected=_type_name(m[1]), op=m[2], bound=m[3])),
+    (re.compile(r"Expected `str` matching regex"), lambda m, where: t("config.clock")),
+    (re.compile(r"Object contains unknown field `(.+)`$"),
+     lambda m, where: t("config.unknown_key", key=m[1])),
+    (re.compile(r"Object missing required field `(.+)`$"),
+     lambda m, where: t("config.missing_key", key=m[1])),
+    (re.compile(r"Invalid enum value (.+)$"),
+     lambda m, where: t("config.choice", value=m[1], choices=", ".join(_choices(where)))),
+    (re.compile(r"expected a path$"), lambda m, where: t("config.path")),
+)
+
+
+def _said(message: str, where: str) -> str:
+    """msgspec's message about the value at `where`, in the user's language
+    (as msgspec wrote it when it is not one of these)."""
+    for pattern, say in _MSGSPEC:
+        match = pattern.match(message)
+        if match:
+            return say(match, where)
+    return message
+
+
+def _expected(expected: str, got: str) -> str:
+    return t("config.expected", expected=_type_name(expected), got=_type_name(got))
+
+
+def _type_name(name: str) -> str:
+    key = f"config.type.{name}"
+    said = t(key)
+    return name if said == key else said
+
+
+def _toml_type(value: Any) -> str:
+    """A TOML value's kind in msgspec's words (`int`, `array`, …)."""
+    kinds = ((bool, "bool"), (int, "int"), (float, "float"), (str, "str"), (dict, "object"),
+             (list, "array"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
+
+
+def _choices(where: str) -> list[str]:
+    """The values the setting at `where` (``attachments.store``) may take."""
+    import typing
+
+    kind: Any = Settings
+    for name in where.split("."):
+        hints = typing.get_type_hints(kind, include_extras=True) if isinstance(kind, type) else {}
+        kind = hints.get(name)
+        if kind is None:
+            return []
+    return [str(value) for value in typing.get_args(kind)]
 
 
 def _path(kind: type, value: Any) -> Any:
     if kind is Path:
         if isinstance(value, str) and value:
             return Path(value)
-        raise ValueError("expected a path")
+        raise ValueError("expected a path")  # (said in the user's language by _said)
     raise NotImplementedError(kind)

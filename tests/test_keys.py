@@ -58,11 +58,11 @@ def test_a_remap_is_read_from_the_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("table,where,says", [
-    ('queue-serch = "ctrl+f"', "keys.queue-serch:", "no key binding has this id"),
-    ('help = ""', "keys.help:", "give a key"),
-    ('help = "f5,,f6"', "keys.help:", "give a key"),
-    ('help = "ctrl f"', "keys.help:", "give a key"),
-    ("help = 5", "keys.help:", "string"),
+    ('queue-serch = "ctrl+f"', "keys.queue-serch:", "tidak ada tombol dengan nama ini"),
+    ('help = ""', "keys.help:", "tulis satu tombol"),
+    ('help = "f5,,f6"', "keys.help:", "tulis satu tombol"),
+    ('help = "ctrl f"', "keys.help:", "tulis satu tombol"),
+    ("help = 5", "keys.help:", "harus teks, bukan bilangan bulat"),
 ])
 def test_a_bad_remap_is_one_line_naming_the_key(tmp_path, monkeypatch, table, where, says):
     cfg = _config(tmp_path, monkeypatch, f"[keys]\n{table}\n")
