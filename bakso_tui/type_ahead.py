@@ -19,8 +19,8 @@ only refreshes what is shown is not among them: it never delays a key. (A
 handler still running is not seen: the screens do their slow work in
 workers.) A key typed while all is quiet goes at once, as before. A key
 waits at most :data:`MOST_WAIT` for a screen that never rests (an
-animation); then it and the rest of its burst go as Textual would have
-sent them.
+animation), :data:`WORKER_WAIT` for a leading worker; then it and the rest
+of its burst go as Textual would have sent them.
 """
 
 from __future__ import annotations
@@ -31,8 +31,13 @@ from collections import deque
 from textual import events
 from textual.app import ScreenStackError
 
-#: Seconds a burst of keys waits at most for the app to rest.
-MOST_WAIT = 0.25
+#: Seconds a key waits at most for a screen that does not rest. None of ours is
+#: restless (no endless animation), so this is a safety net; a machine under load
+#: may take most of a second to open a screen and focus its field.
+MOST_WAIT = 2.0
+#: Seconds a key waits at most for a worker that leads on (a claim on a slow
+#: database): going early would send it to the screen the user is leaving.
+WORKER_WAIT = 5.0
 
 
 def _busy(pump) -> bool:
@@ -76,19 +81,24 @@ class TypeAhead:
             return True
         if app and _busy(self):
             return False
-        if any(worker.group in self.KEYS_WAIT_FOR and id(worker) not in self._workers_before
-               for worker in self.workers):
+        if self._leading_worker():
             return False
         return not any(_busy(node) for node in screen.walk_children(with_self=True))
+
+    def _leading_worker(self) -> bool:
+        """A worker of ``KEYS_WAIT_FOR`` running that the last key handed on started."""
+        return any(worker.group in self.KEYS_WAIT_FOR and id(worker) not in self._workers_before
+                   for worker in self.workers)
 
     async def _feed(self) -> None:
         """Hand the typed keys back to the app one by one, each once the app rests."""
         loop = asyncio.get_running_loop()
-        patient = True  # until the app fails to rest within MOST_WAIT, for this burst
+        patient = True  # until the app fails to rest in time, for this burst
         while self._typed:
-            deadline = loop.time() + MOST_WAIT
+            started = loop.time()
             while patient and not await self._rested():
-                if loop.time() >= deadline:
+                wait = WORKER_WAIT if self._leading_worker() else MOST_WAIT
+                if loop.time() >= started + wait:
                     patient = False
                     break
                 await asyncio.sleep(0.001)
