@@ -6,7 +6,8 @@ delivers a moment's typing in one packet) therefore all went to the widget
 focused before the first of them was handled: ``verif7``, Tab, ``Baiq Sari``
 filled the login field with all of it; ``/`` then ``Baiq`` opened the search
 and sent the name to the table behind it; Enter, ``a``, Enter opened a
-submission and lost the approval.
+submission and lost the approval. A paste (a NIK copied from a letter) goes
+the same way, and waits its turn with the keys.
 
 :class:`TypeAhead`, mixed into the app, hands a key on only once the key
 before it has been dealt with: its handlers, the bindings it set off, a
@@ -54,13 +55,13 @@ class TypeAhead:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._typed: deque[events.Key] = deque()
+        self._typed: deque[events.Key | events.Paste] = deque()
         self._in_turn: set[int] = set()  # keys handed back to the app, by id
         self._feeder: asyncio.Task | None = None
         self._workers_before: set[int] = set()  # running when the last key was handed on
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if id(event) in self._in_turn:
                 self._in_turn.discard(id(event))
             elif self._typed or self.message_queue_size or not self._quiet(app=False):

@@ -191,6 +191,18 @@ async def test_the_queue_search_gets_what_is_typed_after_the_slash(db):
 
 
 @run_async
+async def test_a_nik_pasted_right_after_the_slash_lands_in_the_search(db):
+    office = seed_office(db)
+    app = app_for(office)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app._driver.send_message(events.Key("slash", "/"))
+        app._driver.send_message(events.Paste("5203184512055266"))
+        await burst(pilot)
+        assert isinstance(app.focused, Input) and app.focused.value == "5203184512055266"
+
+
+@run_async
 async def test_a_supervisor_types_a_new_account_in_one_go(db):
     office = seed_office(db)
     app = app_for(office, role="supervisor")
