@@ -116,8 +116,9 @@ def serve(folder: str, name: str, idle: float, delay: float = 0.0) -> int:
                      and not n.startswith(warm.KEY_PREFIXES))
     path = warm.socket_path(folder, name)
     listener, inode = _listen(path, 0o600)
-    with open(warm.pid_path(folder, name), "w") as fh:
-        fh.write(f"{os.getpid()}\n")
+    # Whole or not at all (beside, then renamed): a pid file seen is never empty.
+    importlib.import_module("bakso_tui.files").write_private(
+        warm.pid_path(folder, name), f"{os.getpid()}\n".encode())
     parent = _Parent(listener, lock, stamp, key, unkeyed)
     _log(f"serving {path} (imports read {', '.join(sorted(read)) or 'nothing'})")
     try:
