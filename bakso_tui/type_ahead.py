@@ -58,7 +58,7 @@ class TypeAhead:
         self._typed: deque[events.Key | events.Paste] = deque()
         self._in_turn: set[int] = set()  # keys handed back to the app, by id
         self._feeder: asyncio.Task | None = None
-        self._workers_before: set[int] = set()  # running when the last key was handed on
+        self._workers_before: set = set()  # the workers running when the last key was handed on
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -69,7 +69,7 @@ class TypeAhead:
                 if self._feeder is None or self._feeder.done():
                     self._feeder = asyncio.create_task(self._feed())
                 return
-            self._workers_before = {id(worker) for worker in self.workers}
+            self._workers_before = set(self.workers)
         await super().on_event(event)
 
     def _quiet(self, *, app: bool = True) -> bool:
@@ -88,7 +88,7 @@ class TypeAhead:
 
     def _leading_worker(self) -> bool:
         """A worker of ``KEYS_WAIT_FOR`` running that the last key handed on started."""
-        return any(worker.group in self.KEYS_WAIT_FOR and id(worker) not in self._workers_before
+        return any(worker.group in self.KEYS_WAIT_FOR and worker not in self._workers_before
                    for worker in self.workers)
 
     async def _feed(self) -> None:
