@@ -51,3 +51,28 @@ def test_imports_keep_the_layers():
         capture_output=True, text=True, cwd=ROOT,
     )
     assert out.returncode == 0, out.stdout[out.stdout.find("Broken contracts"):] + out.stderr
+
+
+def test_the_schedule_package_gives_its_names_and_modules_on_first_use():
+    """``domain.schedule`` loads its modules when first asked (the dashboard takes
+    two of seven): every exported name, and every module as an attribute
+    (``schedule.days.check_capacity``), resolves in a fresh process, in any order."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bakso_tui.domain import schedule\n"
+        "assert not [m for m in sys.modules if m.startswith('bakso_tui.domain.schedule.')]\n"
+        "for module in schedule.EXPORTS:\n"
+        "    assert getattr(schedule, module).__name__ == f'bakso_tui.domain.schedule.{module}'\n"
+        "for name in schedule.__all__:\n"
+        "    assert getattr(schedule, name) is getattr(getattr(schedule, schedule._HOME[name]), name)\n"
+        "assert sorted(schedule.__all__) == sorted(n for names in schedule.EXPORTS.values() for n in names)\n"
+        "try:\n"
+        "    schedule.nothing_of_the_kind\n"
+        "except AttributeError:\n"
+        "    print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -36,6 +36,8 @@ __all__ = sorted(_HOME)
 
 
 def __getattr__(name: str):
+    if name in EXPORTS:  # one of the package's modules (``schedule.days.check_capacity``)
+        return importlib.import_module(f"{__name__}.{name}")  # (the import sets the attribute)
     module = _HOME.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
