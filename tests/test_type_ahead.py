@@ -38,15 +38,28 @@ def values(app) -> tuple[str, str]:
     return app.query_one("#login", Input).value, app.query_one("#name", Input).value
 
 
+def _key(char: str) -> events.Key:
+    return events.Key(char, char)
+
+
+async def typed_until(app, keys: list[events.Key], login: str, limit: float = 5.0) -> float:
+    """`keys` sent together; the seconds until the first field reads `login` (or `limit`)."""
+    started = time.monotonic()
+    for key in keys:
+        app._driver.send_message(key)
+    while values(app)[0] != login and time.monotonic() - started < limit:
+        await asyncio.sleep(0.005)
+    return time.monotonic() - started
+
+
 @run_async
 async def test_textual_alone_sends_a_burst_to_the_first_field():
     """What the mixin is for: without it, Tab in a burst moves the focus too late."""
     app = TwoFields()
     async with app.run_test() as pilot:
         await pilot.pause()
-        for key in ("a", "b", "tab", "c"):
-            app._driver.send_message(events.Key(key, "\t" if key == "tab" else key))
-        await pilot.pause(0.2)
+        await typed_until(app, [_key("a"), _key("b"), events.Key("tab", "\t"), _key("c")], "abc",
+                          limit=0.5)
         assert values(app) == ("abc", "")
 
 
@@ -119,13 +132,8 @@ async def _keys_beside_a_read():
     app = ReadsInTheBackground()
     async with app.run_test() as pilot:
         await pilot.pause()
-        started = time.monotonic()
-        for key in ("ctrl+r", "a", "b"):
-            app._driver.send_message(events.Key(key, None if key == "ctrl+r" else key))
-        while values(app)[0] != "ab" and time.monotonic() - started < 5:
-            await asyncio.sleep(0.005)
+        await typed_until(app, [events.Key("ctrl+r", None), *map(_key, "ab")], "ab")
         assert values(app)[0] == "ab"
-        assert time.monotonic() - started < 5
         assert any(w.group == "read" and not w.is_finished for w in app.workers)
         app.gate.set()
 
@@ -167,12 +175,7 @@ async def _keys_beside_a_restless_widget():
         busy = app.query_one(NeverRests)
         busy.post_message(NeverRests.Busy())
         await asyncio.sleep(0.05)
-        started = time.monotonic()
-        for key in "abcdefghij":
-            app._driver.send_message(events.Key(key, key))
-        while values(app)[0] != "abcdefghij" and time.monotonic() - started < 5:
-            await asyncio.sleep(0.01)
-        waited = time.monotonic() - started
+        waited = await typed_until(app, list(map(_key, "abcdefghij")), "abcdefghij")
         assert values(app) == ("abcdefghij", "")
         assert 0.3 <= waited < 1.5, waited
         busy.rest.set()
