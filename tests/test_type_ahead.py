@@ -121,14 +121,11 @@ class ReadsInTheBackground(TypeAhead, TwoFields):
         self.run_worker(lambda: self.gate.wait(30), thread=True, group="read")
 
 
-def test_a_read_in_flight_never_delays_the_keys_after_it(monkeypatch):
+@run_async
+async def test_a_read_in_flight_never_delays_the_keys_after_it(monkeypatch):
     """With the wait for a restless screen made longer than the test, the keys
     still come at once: nothing holds them for the read."""
     monkeypatch.setattr(type_ahead, "MOST_WAIT", 60.0)
-    asyncio.run(_keys_beside_a_read())
-
-
-async def _keys_beside_a_read():
     app = ReadsInTheBackground()
     async with app.run_test() as pilot:
         await pilot.pause()
@@ -161,14 +158,11 @@ class BusyScreen(TypeAhead, TwoFields):
         yield NeverRests()
 
 
-def test_a_screen_that_never_rests_delays_a_burst_once_not_per_key(monkeypatch):
+@run_async
+async def test_a_screen_that_never_rests_delays_a_burst_once_not_per_key(monkeypatch):
     """Ten keys: the first waits the whole MOST_WAIT, the others not again (ten
     waits would be 3 s)."""
     monkeypatch.setattr(type_ahead, "MOST_WAIT", 0.3)
-    asyncio.run(_keys_beside_a_restless_widget())
-
-
-async def _keys_beside_a_restless_widget():
     app = BusyScreen()
     async with app.run_test() as pilot:
         await pilot.pause()
