@@ -25,7 +25,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from time import perf_counter
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -37,17 +36,17 @@ from textual.worker import Worker, WorkerState
 
 from bakso_tui.commands import BaksoCommands
 from bakso_tui.config import Settings
-from bakso_tui.db.engine import Database, DatabaseError, transient
-from bakso_tui.domain.users import Permission, PermissionDenied, UserInfo
+from bakso_tui.db.errors import DatabaseError, transient
+from bakso_tui.domain.permissions import Permission, PermissionDenied, UserInfo
 from bakso_tui.locale import language, set_language, t
 from bakso_tui.live import QueueListener
+from bakso_tui.opening import NotOpened, Opener, Opening
 from bakso_tui.locale.plain import visible, visible_lines
 from bakso_tui.resilience import ClaimKeeper, DatabaseWatch
 from bakso_tui.screens import later
 from bakso_tui.screens.base import BaksoScreen
 from bakso_tui.screens.help import HelpScreen
 from bakso_tui.screens.queue import QueueScreen
-from bakso_tui.screens.users import UsersScreen
 from bakso_tui.screens.dashboard import DashboardScreen
 from bakso_tui.type_ahead import TypeAhead
 from bakso_tui.widgets import translate_bindings
@@ -56,6 +55,7 @@ from bakso_tui.widgets.plain import ControlGuard
 
 if TYPE_CHECKING:
     from bakso_tui.attachments.inspect import InspectorPool
+    from bakso_tui.db.engine import Database
 
 Clock = Callable[[], datetime]
 
@@ -97,15 +97,16 @@ def describe_error(error: BaseException | None) -> str:
         return ""
     if isinstance(error, (DatabaseError, PermissionDenied)):
         return str(error)
-    if isinstance(error, DBAPIError):
+    exc = sys.modules.get("sqlalchemy.exc")  # (none of its errors before it is imported)
+    if exc is not None and isinstance(error, exc.DBAPIError):
         reason = first_line(str(error.orig)) if error.orig is not None else first_line(str(error))
         return t("tui.error.database", reason=reason)
-    if isinstance(error, SQLAlchemyError):
+    if exc is not None and isinstance(error, exc.SQLAlchemyError):
         return t("tui.error.database", reason=first_line(str(error)))
     return first_line(f"{type(error).__name__}: {error}")
 
 
-class BaksoApp(TypeAhead, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
+class BaksoApp(TypeAhead, Opening, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "BAKSO"
     COMMANDS = {BaksoCommands}
@@ -117,6 +118,7 @@ class BaksoApp(TypeAhead, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
     KEYS_WAIT_FOR = frozenset({
         "claim", "submission_load", "submission_decide", "users_change", "claims_change",
         "queue_reassign", "schedule_change", "schedule_mark", "batch-write",
+        "sign_in",  # (opening.py: keys typed on the first frame wait for the sign-in)
     })
 
     BINDINGS = [
@@ -135,7 +137,7 @@ class BaksoApp(TypeAhead, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
 
     # The screens a role lands on are imported with the app; the others when
     # first opened (the schedule's modules bring the PDF library: issue 16).
-    MODES = {"queue": QueueScreen, "users": UsersScreen, "dashboard": DashboardScreen,
+    MODES = {"queue": QueueScreen, "users": later.users_screen, "dashboard": DashboardScreen,
              "schedule": later.schedule_screen, "batches": later.batches_screen,
              "claims": later.claims_screen, "audit": later.audit_screen}
 
@@ -146,11 +148,12 @@ class BaksoApp(TypeAhead, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
         self,
         *,
         settings: Settings,
-        db: Database,
+        db: Database | None,
         user: UserInfo,
         demo: bool = False,
         clock: Clock | None = None,
         first_screen: str | None = None,
+        opener: Opener | None = None,
     ) -> None:
         # The app starts in its first screen's mode: Textual builds that screen
         # as it starts, instead of a blank default screen and then a switch of
@@ -162,7 +165,7 @@ class BaksoApp(TypeAhead, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
         self._quit_last()
         translate_bindings(self)
         self.settings = settings
-        self.db = db
+        self._init_opening(db, opener)
         self.user = user
         self.actor = user.actor()
         self.demo = demo
@@ -211,9 +214,12 @@ class BaksoApp(TypeAhead, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
         # screen) lives as long as the program: move it out of the garbage
         # collector's full passes, which otherwise walk ~140,000 objects every
         # few seconds of scrolling (85 ms each; 10 ms after this).
-        self.call_after_refresh(self._started)
         self.watch_terminal()
-        self.start_listening()
+        if self.signed_in:
+            self.call_after_refresh(self._started)
+            self.start_listening()
+        else:  # the first frame first, then the sign-in (opening.py), then `_started`
+            self.call_after_refresh(self.open_session)
 
     def on_unmount(self) -> None:
         self.stop_listening()
@@ -409,6 +415,8 @@ class BaksoApp(TypeAhead, QueueListener, DatabaseWatch, ClaimKeeper, App[None]):
         task = next((t(key) for key in (f"session.task.{worker.group}", f"tui.task.{worker.group}")
                      if t(key) != key), t("tui.task.other"))
         error = worker.error
+        if isinstance(error, NotOpened):
+            return  # the session is ending before its sign-in held (opening.py): said by the CLI
         self.log.error(f"worker {worker.name!r} ({worker.group}) failed", error)
         was_away = self.database_away
         self.note_failure(error)
@@ -441,13 +449,18 @@ def hide_keys_not_yours(node) -> None:
 def make_app(
     *,
     settings: Settings,
-    db: Database,
+    db: Database | None,
     user: UserInfo,
     demo: bool = False,
     clock: Clock | None = None,
     first_screen: str | None = None,
+    opener: Opener | None = None,
 ) -> BaksoApp:
     """The back office for `user` on `db`. `clock` returns an aware UTC datetime.
+
+    With `opener` instead of `db`, `user` is the account remembered for this
+    login and the app draws its first frame before the database is opened:
+    `opener` then opens it and signs in, in a worker (``bakso_tui/opening.py``).
 
     The keys follow ``settings.keys`` (the ``[keys]`` table of the config
     file), which maps binding ids (``help``, ``quit``, ``show-queue``,
@@ -462,4 +475,4 @@ def make_app(
     # few more switches per second.
     sys.setswitchinterval(0.001)
     return BaksoApp(settings=settings, db=db, user=user, demo=demo, clock=clock,
-                    first_screen=first_screen)
+                    first_screen=first_screen, opener=opener)

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from bakso_tui.domain.users import Permission
+from bakso_tui.domain.permissions import Permission
 from bakso_tui.locale import t
 from bakso_tui.screens.queue import QueueScreen
-from bakso_tui.screens.users import UsersScreen
 
 if TYPE_CHECKING:
     from bakso_tui.app import BaksoApp
@@ -42,7 +41,7 @@ class BaksoCommands(Provider):
         if app.can(Permission.QUEUE_VIEW) and not isinstance(screen, QueueScreen):
             yield (t("tui.command.queue"), t("tui.command.queue_help"),
                    lambda: app.action_show_screen("queue"))
-        if app.can(Permission.USERS) and not isinstance(screen, UsersScreen):
+        if app.can(Permission.USERS) and app.current_mode != "users":
             yield (t("tui.command.users"), t("tui.command.users_help"),
                    lambda: app.action_show_screen("users"))
         if app.may_open("schedule") and app.current_mode != "schedule":
@@ -54,7 +53,7 @@ class BaksoCommands(Provider):
         yield from console_commands(app)
         if isinstance(screen, QueueScreen):
             yield t("tui.command.search"), t("tui.command.search_help"), screen.action_search
-        if isinstance(screen, (QueueScreen, UsersScreen)):
+        if isinstance(screen, QueueScreen) or app.current_mode == "users":
             yield t("tui.command.refresh"), t("tui.command.refresh_help"), screen.action_refresh
         if isinstance(screen, QueueScreen) and app.can(Permission.CLAIM_RELEASE):
             # A supervisor's actions on the highlighted row (the rules check again).

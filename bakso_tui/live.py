@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from bakso_tui.db.changes import FOLLOW_UP, QueueWatch
+if TYPE_CHECKING:
+    from bakso_tui.db.changes import QueueWatch
+
 
 #: Seconds one wait may block (how long stopping the thread may take).
 WAIT_SECONDS = 0.5
@@ -40,6 +43,9 @@ class QueueListener:
     _listener_stop: threading.Event | None = None
 
     def start_listening(self) -> None:
+        """Once signed in (``opening.py``): the database's own module, with SQLAlchemy."""
+        from bakso_tui.db.changes import QueueWatch
+
         if not self.settings.live_queue or self._listener is not None:
             return
         stop = threading.Event()
@@ -57,6 +63,8 @@ class QueueListener:
         self._listener = None
 
     def _listen(self, watch: QueueWatch, stop: threading.Event) -> None:
+        from bakso_tui.db.changes import FOLLOW_UP
+
         failures = 0
         follow_up: float | None = None
         try:

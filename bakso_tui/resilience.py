@@ -26,12 +26,15 @@ import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 from textual import work
 from textual.message import Message
 
-from bakso_tui.db.engine import transient
-from bakso_tui.domain import claims
+from bakso_tui.db.errors import transient
 from bakso_tui.locale import t
+
+if TYPE_CHECKING:  # the rules, with SQLAlchemy: on first use (opening.py)
+    from bakso_tui.domain import claims
 
 #: Seconds between tries to reach the database again (the last one repeats).
 PROBE_BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
@@ -178,6 +181,8 @@ class ClaimKeeper:
 
     @work(thread=True, exit_on_error=False, group="release")
     def release_claims(self, left: list[claims.Claim]) -> None:
+        from bakso_tui.domain import claims
+
         with self.db.write() as session:
             for claim in left:
                 claims.release(session, self.actor, claim.submission_id, claim.token,
@@ -201,6 +206,8 @@ class ClaimKeeper:
         done: list[int] = []
 
         def release() -> None:
+            from bakso_tui.domain import claims
+
             try:
                 with self.db.write() as session:
                     for claim in left.values():

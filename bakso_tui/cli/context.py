@@ -23,15 +23,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from bakso_tui.config import ConfigError, Settings, data_dir, load_settings
-from bakso_tui.db.engine import Database, DatabaseError
+from bakso_tui.db.errors import DatabaseError
 from bakso_tui.errors import Refusal, SetupError
 from bakso_tui.locale import set_language, t
 from bakso_tui.locale.plain import terminal_text, visible
+
+if TYPE_CHECKING:  # SQLAlchemy: when a command opens the database, not as `bakso` starts
+    from bakso_tui.db.engine import Database
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -137,10 +140,19 @@ class CliEnv:
         With ``need_schema=False`` (commands that create or upgrade the schema)
         an SQLite file that does not exist yet is allowed.
         """
-        from bakso_tui.db import migrate  # Alembic: only for commands that open a database
-
         try:
-            db = Database(self.settings.resolved_database_url())
+            return self.open_database(need_schema=need_schema)
+        except DatabaseError as exc:
+            fail(str(exc))
+
+    def open_database(self, *, need_schema: bool = True) -> Database:
+        """:meth:`database`, raising :class:`DatabaseError` instead of exiting (the
+        TUI opens it in a worker, after its first frame)."""
+        from bakso_tui.db import migrate  # Alembic: only for commands that open a database
+        from bakso_tui.db.engine import Database
+
+        db = Database(self.settings.resolved_database_url())
+        try:
             path = db.sqlite_path()
             if need_schema and path is not None and not path.exists():
                 raise DatabaseError(_no_database(path))
@@ -149,8 +161,9 @@ class CliEnv:
                 raise DatabaseError(t("db.not_upgraded", url=db.safe_url))
             if need_schema:
                 db.ensure_statistics()
-        except DatabaseError as exc:
-            fail(str(exc))
+        except BaseException:
+            db.dispose()
+            raise
         return db
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from bakso_tui.cli import remembered
 from bakso_tui.cli.context import CliEnv, cold_option, env_command, fail, user_option
-from bakso_tui.domain import demo_mode, users
+from bakso_tui.domain.permissions import os_login
+from bakso_tui.errors import Refusal
 from bakso_tui.files import private_umask
 from bakso_tui.locale import t
 
@@ -20,6 +22,12 @@ def run_tui(env: CliEnv, login: str | None, *, demo_user: str | None = None,
     palette offers to switch to each of them: the app ends, and opens again
     as the chosen account.
 
+    Signed in by the system login and with the account it signed in as last
+    time on this database known (``cli/remembered.py``), the app draws its
+    first screen for that account before the database is opened, and signs
+    in in a worker after it (``bakso_tui/opening.py``); an account that has
+    changed since ends that app unseen, and it opens again, signed in first.
+
     Started here rather than by a warm parent (``bakso_tui/warm``), it spawns
     one for the next sessions a moment after the app starts, unless `cold`,
     ``[tui] warm = false`` or ``BAKSO_WARM=0`` say not to.
@@ -27,28 +35,43 @@ def run_tui(env: CliEnv, login: str | None, *, demo_user: str | None = None,
     private_umask()  # also when the TUI is started from Python, not `bakso`
     from bakso_tui import terminal_probe
 
-    system_login = users.os_login()
+    system_login = os_login()
+    url = env.settings.resolved_database_url()
     requested = login or demo_user
     db = None
     while True:
+        guess = (remembered.recall(url, system_login)
+                 if db is None and requested in (None, system_login) else None)
         # The terminal is asked what it can draw pictures with (for the attachment
         # viewer) while the database is opened and the app imported; only later when
         # a password may be asked for, which would read the answers as typed.
         probe = terminal_probe.start() if requested in (None, system_login) else None
         try:
-            if db is None:
-                db = env.database()
-            user, demo, accounts = _sign_in(db, requested, system_login)
-            if probe is None:
-                probe = terminal_probe.start()
-            # The app (Textual and the first screens) only once the sign-in holds.
+            if guess is None:
+                if db is None:
+                    db = env.database()
+                try:
+                    user, demo, accounts = _sign_in(db, requested, system_login)
+                except Refusal as exc:
+                    remembered.forget(url, system_login)
+                    fail(str(exc))
+                if requested in (None, system_login):  # what `bakso tui` opens as next time
+                    remembered.remember(url, system_login, user)
+                if probe is None:
+                    probe = terminal_probe.start()
+            # The app (Textual and the first screens) only once the sign-in holds,
+            # or the first frame is drawn for the account remembered.
             from bakso_tui.app import make_app
         finally:
             if probe is not None:
                 probe.finish()  # the answers read, the terminal as it was
-        app = make_app(settings=env.settings, db=db, user=user, demo=demo)
-        app.demo_accounts = tuple(a for a in accounts if a != user.login)
-        if not db.is_postgresql:  # said before the screen opens; it stays above the prompt after
+        if guess is None:
+            app = make_app(settings=env.settings, db=db, user=user, demo=demo)
+            app.demo_accounts = tuple(a for a in accounts if a != user.login)
+        else:
+            app = make_app(settings=env.settings, db=None, user=guess,
+                           opener=lambda: _open(env, system_login))
+        if not url.startswith("postgresql"):  # said before the screen opens; it stays above the prompt after
             click.echo(t("db.sqlite_single_user"), err=True)
         if not cold:
             _warm_next(env.settings)
@@ -57,9 +80,26 @@ def run_tui(env: CliEnv, login: str | None, *, demo_user: str | None = None,
             app.run()
         finally:
             app.release_all_now()  # however the app ended (an error too), its claims go back
+        db = app.opened_db
+        if app.refusal is not None:
+            remembered.forget(url, system_login)
+            fail(app.refusal)
+        if app.reopen:  # the account changed since it was remembered: signed in first now
+            continue
         if not app.switch_login:
             return
         requested = app.switch_login
+
+
+def _open(env: CliEnv, system_login: str):
+    """The database opened and the system login signed in (in the app's sign-in
+    worker): raises a Refusal or a SetupError, which the app says and ends on."""
+    db = env.open_database()
+    try:
+        return (db, *_sign_in(db, None, system_login))
+    except BaseException:
+        db.dispose()
+        raise
 
 
 #: Seconds after the app starts before a warm parent is spawned (its first frame first).
@@ -90,7 +130,10 @@ def _warm_next(settings) -> None:
 
 
 def _sign_in(db, requested: str | None, system_login: str):
-    """The signed-in user, whether the database is a demo, and its password-free accounts."""
+    """The signed-in user, whether the database is a demo, and its password-free
+    accounts; a refused sign-in raises `users.UserError` (a Refusal), in one line."""
+    from bakso_tui.domain import demo_mode, users
+
     with db.read() as session:
         if users.roles_in_use(session):  # PostgreSQL with per-person roles
             return _database_account(session, requested), False, []
@@ -102,33 +145,31 @@ def _sign_in(db, requested: str | None, system_login: str):
                 t("cli.password_prompt", login=requested), hide_input=True, default="",
                 show_default=False,
             )
-        try:
-            user = users.authenticate(
-                session,
-                system_login=system_login,
-                requested=requested,
-                password=password,
-                demo=free,
-            )
-        except users.UserError as exc:
-            fail(str(exc))
+        user = users.authenticate(
+            session,
+            system_login=system_login,
+            requested=requested,
+            password=password,
+            demo=free,
+        )
         accounts = sorted(demo_mode.demo_logins(session)) if demo else []
     return user, demo, accounts
 
 
-def _database_account(session, login: str | None) -> users.UserInfo:
+def _database_account(session, login: str | None):
     """PostgreSQL with per-person roles: the account of the role connected, and
     no other (`--user` may only name it)."""
     from bakso_tui.db import roles
+    from bakso_tui.domain import users
 
     role = roles.session_role(session.connection())
     account = users.session_account(session)
     if account is None:
-        fail(t("users.no_db_account", role=role))
+        raise users.UserError(t("users.no_db_account", role=role))
     if login and login != account.login:
-        fail(t("users.db_identity", role=role))
+        raise users.UserError(t("users.db_identity", role=role))
     if not account.active:
-        fail(t("users.disabled", login=account.login))
+        raise users.UserError(t("users.disabled", login=account.login))
     return account
 
 

@@ -27,8 +27,7 @@ rejected).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -50,7 +49,18 @@ from bakso_tui.db.models import (
     state_in,
 )
 from bakso_tui.db.tally_models import DOCUMENT, SUBMISSION
-from bakso_tui.domain.calendar import OFFICE_TZ, is_working_day, office_today
+from bakso_tui.domain.calendar import office_today
+from bakso_tui.domain.dashboard_model import (  # noqa: F401 - also said as dashboard.Area, …
+    Area,
+    Band,
+    Dashboard,
+    DayFlow,
+    JobLast,
+    ReasonCount,
+    VerifierCount,
+    local_midnight,
+    working_days_before,
+)
 from bakso_tui.domain.users import Actor, Permission, require
 from bakso_tui.domain.workflow import OPEN_STATES, Action, DocState, State
 
@@ -66,108 +76,6 @@ COMING_DAYS = 12
 WAITING_RECORDING = (DocState.WAITING_RECORDING.value,)
 WAITING_PRINTING = (DocState.READY.value, DocState.IN_BATCH.value)
 WAITING_HANDOVER = (DocState.PRINTED.value,)
-
-
-@dataclass(frozen=True)
-class Band:
-    """One state's open submissions by age, and how many are past their limit."""
-
-    state: str
-    total: int
-    today: int
-    recent: int  # received in the three working days before today
-    past_limit: int
-
-    @property
-    def older(self) -> int:
-        return max(self.total - self.today - self.recent, 0)
-
-
-@dataclass(frozen=True)
-class VerifierCount:
-    login: str
-    name: str
-    today: int
-    week: int
-
-
-@dataclass(frozen=True)
-class ReasonCount:
-    action: str  # return | reject
-    code: str
-    name: str
-    count: int
-
-
-@dataclass
-class Area:
-    """A kecamatan (``kecamatan_code`` None) or a village, with its figures."""
-
-    code: str
-    name: str
-    kecamatan_code: str | None = None
-    submissions: int = 0
-    approved: int = 0
-    decided: int = 0
-    returns: int = 0
-    waiting_recording: int = 0
-    waiting_printing: int = 0
-    waiting_handover: int = 0
-
-    @property
-    def approval_rate(self) -> float | None:
-        return self.approved / self.decided if self.decided else None
-
-    def add(self, other: Area) -> None:
-        for name in ("submissions", "approved", "decided", "returns", "waiting_recording",
-                     "waiting_printing", "waiting_handover"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass(frozen=True)
-class JobLast:
-    job_id: str
-    started_at: datetime
-    finished_at: datetime | None
-    outcome: str
-    error: str
-
-
-@dataclass(frozen=True)
-class DayFlow:
-    day: date
-    received: int
-    decided: int
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    now: datetime
-    bands: list[Band]
-    verifiers: list[VerifierCount]
-    reasons: list[ReasonCount]
-    kecamatan: list[Area]
-    villages: list[Area]
-    service_days: list[ServiceDayInfo]
-    jobs: list[JobLast]
-    flow: list[DayFlow]
-    #: How long each figure took to read, in milliseconds (for the benchmark).
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------------- times
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=OFFICE_TZ).astimezone(UTC)
-
-
-def working_days_before(day: date, n: int) -> date:
-    """The n-th working day before `day` (n >= 1)."""
-    for _ in range(n):
-        day -= timedelta(days=1)
-        while not is_working_day(day):
-            day -= timedelta(days=1)
-    return day
 
 
 # -------------------------------------------------------------------- figures

@@ -1,9 +1,14 @@
 """Roles and what each may do: the permission table, who acts (`Actor`), and the
-check every rule calls first (:func:`require`). Accounts themselves, and the
-check that re-reads an account inside a write, are in ``domain/users.py``."""
+check every rule calls first (:func:`require`), an account as the screens see it
+(`UserInfo`) and the system login a session signs in as (`os_login`). No database
+here: the first screen is drawn with these before SQLAlchemy is imported. Accounts
+themselves, and the check that re-reads an account inside a write, are in
+``domain/users.py``."""
 
 from __future__ import annotations
 
+import os
+import pwd
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -74,6 +79,22 @@ class Actor:
             return False
 
 
+@dataclass(frozen=True)
+class UserInfo:
+    """An account as the screens and rules see it (read by ``domain/users.py``)."""
+
+    id: int
+    login: str
+    name: str
+    role: str
+    active: bool
+    has_password: bool
+    db_role: str | None = None
+
+    def actor(self) -> Actor:
+        return Actor(login=self.login, role=self.role, id=self.id, name=self.name)
+
+
 class PermissionDenied(Refusal):
     def __init__(self, actor: Actor, permission: Permission) -> None:
         super().__init__(
@@ -91,3 +112,8 @@ def sees_full_nik(actor: Actor) -> bool:
 def require(actor: Actor, permission: Permission) -> None:
     if not actor.can(permission):
         raise PermissionDenied(actor, permission)
+
+
+def os_login() -> str:
+    """The login of the kernel's uid: not `$USER`, which anyone can set."""
+    return pwd.getpwuid(os.getuid()).pw_name

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import namedtuple
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, literal, or_, select, tuple_
@@ -23,10 +23,14 @@ from bakso_tui.db.models import Kecamatan, Service, Submission, User, Village, s
 from bakso_tui.db.types import utcnow
 from bakso_tui.domain import audit
 from bakso_tui.domain.nik import mask_for_list
+from bakso_tui.domain.queue_model import (  # noqa: F401 - also said as queue.QueueRow, …
+    QueueFilter,
+    QueueKey,
+    QueuePage,
+    QueueRow,
+)
 from bakso_tui.domain.users import Actor, Permission, require, sees_full_nik
 from bakso_tui.domain.workflow import OPEN_STATES, Flag
-
-QueueKey = tuple[int, datetime, int]  # (priority_rank, submitted_at, id)
 
 _DIGITS = re.compile(r"^\d{1,16}$")
 _NUMBER = re.compile(r"^BKS-\d{4}-\d{7}$")
@@ -35,51 +39,6 @@ _NUMBER = re.compile(r"^BKS-\d{4}-\d{7}$")
 # work order, where its matches are dense enough to fill a page quickly. At a
 # million open submissions the two cost about the same here (~50 ms).
 NARROW_SEARCH = 10_000
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    service_id: str | None = None
-    kecamatan_code: str | None = None
-    village_code: str | None = None
-    flag: str | None = None  # a Flag value
-    min_age_days: int | None = None
-    search: str | None = None  # NIK, KK number, name prefix or submission number
-
-
-@dataclass(frozen=True, slots=True)  # slots: a tenth quicker to make, and smaller
-class QueueRow:
-    id: int
-    number: str
-    state: str
-    submitted_at: datetime
-    due_at: datetime
-    village_code: str
-    village_name: str
-    kecamatan_name: str
-    service_id: str
-    service_name: str
-    applicant_name: str
-    applicant_nik: str
-    priority_reasons: tuple[str, ...]
-    flags: tuple[str, ...]
-    claim_holder: str | None
-    key: QueueKey
-    #: The catalogue's short name (KK-UBAH, the service table's `short`), else the name.
-    service_short: str = ""
-
-    def age(self, now: datetime) -> timedelta:
-        return now - self.submitted_at
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    rows: list[QueueRow] = field(default_factory=list)
-    has_more: bool = False
-
-    @property
-    def next_key(self) -> QueueKey | None:
-        return self.rows[-1].key if self.rows else None
 
 
 # The flags' values, read once: an enum member's ``.value`` is a property,

@@ -32,10 +32,7 @@ nothing more, and disabling releases its claims at once.
 
 from __future__ import annotations
 
-import os
-import pwd
 import re
-from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import select, text, update
@@ -51,6 +48,8 @@ from bakso_tui.domain.permissions import (  # noqa: F401 - also said as users.Pe
     Permission,
     PermissionDenied,
     Role,
+    UserInfo,
+    os_login,
     require,
     sees_full_nik,
 )
@@ -68,20 +67,6 @@ def _hasher():
     from argon2 import PasswordHasher
 
     return PasswordHasher()
-
-
-@dataclass(frozen=True)
-class UserInfo:
-    id: int
-    login: str
-    name: str
-    role: str
-    active: bool
-    has_password: bool
-    db_role: str | None = None
-
-    def actor(self) -> Actor:
-        return Actor(login=self.login, role=self.role, id=self.id, name=self.name)
 
 
 class UserError(Refusal):
@@ -114,11 +99,6 @@ def refused_by_server(session: Session, actor: Actor, permission: Permission, ex
     rules' words (disabled, no longer allowed), else in the server's."""
     require_in(session, actor, permission)
     raise UserError(t("users.db_refused", reason=str(exc.orig).strip().splitlines()[0])) from None
-
-
-def os_login() -> str:
-    """The login of the kernel's uid: not `$USER`, which anyone can set."""
-    return pwd.getpwuid(os.getuid()).pw_name
 
 
 def cli_actor() -> Actor:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from time import perf_counter
 
-from sqlalchemy.exc import DBAPIError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -31,8 +30,8 @@ from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from bakso_tui.domain.calendar import OFFICE_TZ
-from bakso_tui.domain.dashboard import Dashboard
-from bakso_tui.domain.queue import QueueFilter
+from bakso_tui.domain.dashboard_model import Dashboard
+from bakso_tui.domain.queue_model import QueueFilter
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import BaksoScreen
 from bakso_tui.screens.dashboard_tables import columns, rows
@@ -158,12 +157,15 @@ class DashboardScreen(BaksoScreen):
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def _read(self) -> None:
+        app = self.bakso
+        db = app.db  # (on the first frame: waits for the sign-in, opening.py)
+        from sqlalchemy.exc import DBAPIError  # (SQLAlchemy: after it)
+
         from bakso_tui.domain.dashboard import read_dashboard
 
-        app = self.bakso
         for attempt in (1, 2):
             try:
-                with app.db.one_statement() as session:
+                with db.one_statement() as session:
                     board = read_dashboard(session, app.actor, app.now(), language())
                 break
             except DBAPIError as exc:  # the server restarted since the last read: once more

@@ -17,8 +17,8 @@ from typing import Protocol
 from rich.text import Text
 
 from bakso_tui.domain.calendar import OFFICE_TZ, office_today
-from bakso_tui.domain.dashboard import Area, Dashboard, local_midnight, working_days_before
-from bakso_tui.domain.queue import QueueFilter
+from bakso_tui.domain.dashboard_model import Area, Dashboard, local_midnight, working_days_before
+from bakso_tui.domain.queue_model import QueueFilter
 from bakso_tui.domain.workflow import Flag
 from bakso_tui.locale import t
 from bakso_tui.widgets import format_count

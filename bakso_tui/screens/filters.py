@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Select
 
-from bakso_tui.domain.queue import QueueFilter, filter_choices
+from bakso_tui.domain.queue_model import QueueFilter
 from bakso_tui.domain.workflow import Flag
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import Dialog
@@ -95,6 +95,8 @@ class QueueFilters:
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue_filters")
     def load_filter_choices(self) -> None:
+        from bakso_tui.domain.queue import filter_choices
+
         app = self.bakso
         with app.db.read() as session:
             services, kecamatan = filter_choices(session, language())

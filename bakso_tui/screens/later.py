@@ -5,6 +5,12 @@ session's start-up and memory until then (issue 16)."""
 from __future__ import annotations
 
 
+def users_screen():
+    from bakso_tui.screens.users import UsersScreen  # (the rules of accounts, with SQLAlchemy)
+
+    return UsersScreen()
+
+
 def schedule_screen():
     from bakso_tui.screens.schedule import ScheduleScreen
 

@@ -29,14 +29,7 @@ from textual.message import Message
 from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
-from bakso_tui.domain.queue import (
-    QueueFilter,
-    QueueKey,
-    QueuePage,
-    QueueRow,
-    queue_page,
-    record_search,
-)
+from bakso_tui.domain.queue_model import QueueFilter, QueueKey, QueuePage, QueueRow
 from bakso_tui.locale import language, t
 from bakso_tui.screens.base import BaksoScreen
 from bakso_tui.screens.filters import QueueFilters
@@ -211,7 +204,10 @@ class QueueScreen(SupervisorActions, QueueFilters, BaksoScreen):
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def _fetch(self, request: PageRequest) -> None:
         app = self.bakso
-        with app.db.read() as session:
+        db = app.db  # (on the first frame: waits for the sign-in, opening.py)
+        from bakso_tui.domain.queue import queue_page  # (SQLAlchemy: after it)
+
+        with db.read() as session:
             page = queue_page(
                 session,
                 app.actor,
@@ -227,6 +223,8 @@ class QueueScreen(SupervisorActions, QueueFilters, BaksoScreen):
     @work(thread=True, group="queue_audit", exit_on_error=False)
     def _record_search(self, term: str) -> None:
         """A search is written to the audit log (its kind, not its text)."""
+        from bakso_tui.domain.queue import record_search
+
         app = self.bakso
         with app.db.write() as session:
             record_search(session, app.actor, term)

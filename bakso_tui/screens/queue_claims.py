@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual import work
 from textual.message import Message
 
-from bakso_tui.domain.users import Permission
+from bakso_tui.domain.permissions import Permission
 from bakso_tui.locale import t
 
 

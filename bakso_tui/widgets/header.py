@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from bakso_tui.domain.users import UserInfo
+from bakso_tui.domain.permissions import UserInfo
 from bakso_tui.locale import t
 from bakso_tui.locale.plain import visible
 

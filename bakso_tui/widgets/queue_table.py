@@ -31,7 +31,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bakso_tui.domain.queue import QueueRow
+from bakso_tui.domain.queue_model import QueueRow
 from bakso_tui.domain.workflow import Flag
 from bakso_tui.locale import t
 from bakso_tui.locale.plain import visible
