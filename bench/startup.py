@@ -52,6 +52,12 @@ BARE_ROW = b"r0c5"
 BAKSO_ROW = b"BKS-"
 #: The supervisor's first screen, the dashboard: a row of its first table once the figures are in.
 DASHBOARD_ROW = "Lewat batas waktu".encode()
+#: What each first screen's frame shows before its rows or figures (bakso_tui/opening.py
+#: draws it before the sign-in): the queue's column heading, the dashboard's first
+#: section title. The bare app's frame is its rows.
+QUEUE_FRAME = "No. pengajuan".encode()
+DASHBOARD_FRAME = "Antrean menurut umur".encode()
+FRAMES = {BAKSO_ROW: QUEUE_FRAME, DASHBOARD_ROW: DASHBOARD_FRAME}
 #: What a terminal answers to Primary Device Attributes (xterm's: VT220 with Sixel absent).
 DA1_QUESTION, DA1_ANSWER = b"\x1b[c", b"\x1b[?62;22c"
 
@@ -170,10 +176,13 @@ def cpu_seconds(pid: int) -> float:
 
 def time_to_rows(command: list[str], marker: bytes, env: dict[str, str],
                  timeout: float = 60.0, cwd: Path = ROOT, *, answer: bool = False,
-                 parent: WarmParent | None = None) -> tuple[float, float, int, float]:
+                 parent: WarmParent | None = None,
+                 frame: bytes | None = None) -> tuple[float, float, int, float, float]:
     """Seconds from exec to `marker` on the terminal, the RSS (MB) a second
-    later, the bytes the terminal received until then, and the CPU seconds
-    the program had used when `marker` came (less swayed by a busy machine).
+    later, the bytes the terminal received until then, the CPU seconds
+    the program had used when `marker` came (less swayed by a busy machine),
+    and the seconds until `frame` was first on the terminal (at the latest
+    with `marker`).
     `answer`: the terminal answers Device Attributes. With a warm `parent`
     the session is its new child: its memory and CPU seconds are added to
     the launcher's."""
@@ -189,6 +198,7 @@ def time_to_rows(command: list[str], marker: bytes, env: dict[str, str],
             os._exit(127)
     seen = bytearray()
     answered = not answer
+    framed = None
     try:
         while marker not in seen:
             if time.perf_counter() - started > timeout:
@@ -202,6 +212,8 @@ def time_to_rows(command: list[str], marker: bytes, env: dict[str, str],
                 if not answered and DA1_QUESTION in seen:
                     os.write(master, DA1_ANSWER)
                     answered = True
+                if framed is None and frame is not None and frame in seen:
+                    framed = time.perf_counter() - started
         shown = time.perf_counter() - started
         session = (parent.sessions() - before) if parent else set()
         if parent and len(session) != 1:
@@ -216,7 +228,8 @@ def time_to_rows(command: list[str], marker: bytes, env: dict[str, str],
                     seen += os.read(master, 65536)
                 except OSError:  # it ended
                     break
-        return shown, rss_mb(pid) + sum(rss_mb(p) for p in session), len(seen), cpu
+        return (shown, rss_mb(pid) + sum(rss_mb(p) for p in session), len(seen), cpu,
+                shown if framed is None else min(framed, shown))
     finally:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
@@ -240,7 +253,9 @@ def side_by_side(db_url: str, runs: int = 5, *, answer: bool = True,
     """The bare app, `bakso tui` cold, warm (the user's parent) and through the
     office's parent (root only), alternated, medians. On PostgreSQL also the
     floors under a cold start: the bare app filling its table by psycopg
-    alone, and with SQLAlchemy's ORM imported too (bench/bare_table.py)."""
+    alone, and with SQLAlchemy's ORM imported too (bench/bare_table.py).
+    For each, the first frame as well (``frame_ratio``): `bakso tui` draws its
+    screen before its rows when it knows the account (bakso_tui/opening.py)."""
     parent = WarmParent().start()
     office = OfficeParent().start() if os.getuid() == 0 else None
     try:
@@ -258,7 +273,8 @@ def side_by_side(db_url: str, runs: int = 5, *, answer: bool = True,
         seen: dict[str, list[tuple]] = {name: [] for name in programs}
         for _ in range(runs):
             for name, (command, marker, env, warm) in programs.items():
-                seen[name].append(time_to_rows(command, marker, env, answer=answer, parent=warm))
+                seen[name].append(time_to_rows(command, marker, env, answer=answer, parent=warm,
+                                               frame=FRAMES.get(marker)))
     finally:
         parent.stop()
         if office is not None:
@@ -272,6 +288,8 @@ def side_by_side(db_url: str, runs: int = 5, *, answer: bool = True,
                "bare_cpu_s": round(median("bare", 3), 2), "bare_rss_mb": round(median("bare", 1), 1)}
     for name in (n for n in programs if n != "bare"):
         figures[name] = {
+            "first_frame_s": round(median(name, 4), 3),
+            "frame_ratio": round(median(name, 4) / median("bare", 0), 2),
             "first_rows_s": round(median(name, 0), 3),
             "ratio": round(median(name, 0) / median("bare", 0), 2),
             "ratio_per_run": [round(o[0] / b[0], 2) for o, b in zip(seen[name], seen["bare"],

@@ -45,7 +45,8 @@ def run_tui(env: CliEnv, login: str | None, *, demo_user: str | None = None,
         # The terminal is asked what it can draw pictures with (for the attachment
         # viewer) while the database is opened and the app imported; only later when
         # a password may be asked for, which would read the answers as typed.
-        probe = terminal_probe.start() if requested in (None, system_login) else None
+        as_system_login = requested in (None, system_login)  # what `bakso tui` opens as
+        probe = terminal_probe.start() if as_system_login else None
         try:
             if guess is None:
                 if db is None:
@@ -53,9 +54,10 @@ def run_tui(env: CliEnv, login: str | None, *, demo_user: str | None = None,
                 try:
                     user, demo, accounts = _sign_in(db, requested, system_login)
                 except Refusal as exc:
-                    remembered.forget(url, system_login)
+                    if as_system_login:
+                        remembered.forget(url, system_login)
                     fail(str(exc))
-                if requested in (None, system_login):  # what `bakso tui` opens as next time
+                if as_system_login:
                     remembered.remember(url, system_login, user)
                 if probe is None:
                     probe = terminal_probe.start()
@@ -71,7 +73,8 @@ def run_tui(env: CliEnv, login: str | None, *, demo_user: str | None = None,
         else:
             app = make_app(settings=env.settings, db=None, user=guess,
                            opener=lambda: _open(env, system_login))
-        if not url.startswith("postgresql"):  # said before the screen opens; it stays above the prompt after
+        # Said before the screen opens; it stays above the prompt after.
+        if not url.startswith("postgresql"):
             click.echo(t("db.sqlite_single_user"), err=True)
         if not cold:
             _warm_next(env.settings)
