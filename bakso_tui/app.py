@@ -218,6 +218,8 @@ class BaksoApp(TypeAhead, Opening, QueueListener, DatabaseWatch, ClaimKeeper, Ap
         if self.signed_in:
             self.call_after_refresh(self._started)
             self.start_listening()
+        elif "bakso_tui.db.models" in sys.modules:  # a warm parent's child (bakso_tui/warm):
+            self.open_session()  # no imports to hold the frame up, the sign-in meanwhile
         else:  # the first frame first, then the sign-in (opening.py), then `_started`
             self.call_after_refresh(self.open_session)
 

@@ -148,7 +148,12 @@ class DashboardScreen(BaksoScreen):
         self.screen_layout_refresh_signal.subscribe(self, self._laid_out)
         if self.board is None:
             self.query_one(StatusBar).show(t("dashboard.loading"))
-            self.set_timer(SLOW_READ_SECONDS, self._mount_first)
+            # Before the sign-in (bakso_tui/opening.py) the figures are a while away:
+            # the sections' titles and headings are the first frame, filled later.
+            if self.bakso.signed_in:
+                self.set_timer(SLOW_READ_SECONDS, self._mount_first)
+            else:
+                self.call_after_refresh(self._mount_first)
 
     def table(self, key: str) -> DataTable:
         return self._tables[key]
