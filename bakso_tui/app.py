@@ -225,6 +225,7 @@ class BaksoApp(TypeAhead, Opening, QueueListener, DatabaseWatch, ClaimKeeper, Ap
 
     def on_unmount(self) -> None:
         self.stop_listening()
+        self.stop_opening()
 
     _control_guard = ControlGuard()
 

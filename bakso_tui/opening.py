@@ -57,7 +57,8 @@ class Opening:
         self.refusal: str | None = None
         #: The account signed in differs from the remembered one: open again, signed in first.
         self.reopen = False
-        #: The database the sign-in opened, whatever came of it (closed by the command line).
+        #: The database the sign-in opened, whatever came of it (the command line's next
+        #: sign-in uses it after a `reopen`).
         self.opened_db: Database | None = db
         if opener is None:
             self._open.set()
@@ -118,6 +119,11 @@ class Opening:
             self.call_from_thread(self.exit, return_code=code or 0)
         except RuntimeError:
             pass  # the app had already ended (its terminal gone)
+
+    def stop_opening(self) -> None:
+        """The app is ending: a read still waiting for a sign-in that has not begun
+        ends now (NotOpened) rather than keep the process from exiting."""
+        self._open.set()
 
     def on_opening_opened(self, message: Opening.Opened) -> None:
         self._started()  # (the garbage collector back on: after the sign-in's imports)
