@@ -4,6 +4,7 @@ filtered queue, one self-rescheduling read; snapshots at 80x24 and 100x30."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from hypothesis import given
@@ -16,7 +17,7 @@ from bakso_tui.domain import dashboard
 from bakso_tui.domain.workflow import Flag
 from bakso_tui.screens import QueueScreen
 from bakso_tui.screens import dashboard as dashboard_screen
-from bakso_tui.screens.dashboard import DashboardScreen
+from bakso_tui.screens.dashboard import SLOW_READ_SECONDS, DashboardScreen
 from tui_helpers import FIXED_NOW, app_for, run_async, seed_office, settle
 
 
@@ -261,3 +262,28 @@ def test_the_plot_counts_in_round_steps(top):
     assert ticks[0] == 0 and ticks[-1] <= top < ticks[-1] + step and 2 <= len(ticks) <= 6
     assert all(b - a == step for a, b in zip(ticks, ticks[1:], strict=False))
     assert int(str(step)[0]) in (1, 2, 5) and set(str(step)[1:]) <= {"0"}
+
+
+@run_async
+async def test_the_first_section_title_stays_in_view_at_80x24_on_a_demo(sqlite_office,
+                                                                        monkeypatch):
+    """On `make demo` at 80x24 (the demo's banner takes a line) the body was scrolled
+    by a line in two starts of three, "Antrean menurut umur" above the screen: the
+    first table was focused with Textual's scroll into view while the figures and the
+    plot were still coming. It is focused without scrolling now. The race itself did
+    not show here reliably (1 in 3 with the whole demo seeded); this holds the
+    outcome when the figures come after the tables were mounted empty."""
+    read = dashboard.read_dashboard
+
+    def slow(*args, **kwargs):
+        time.sleep(SLOW_READ_SECONDS + 0.2)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "read_dashboard", slow)
+    app = app_for(sqlite_office, role="supervisor", first_screen=None, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await dashboard_drawn(pilot)
+        body = app.screen.query_one("#dash-body")
+        assert app.focused is app.screen.query_one("#dash-bands")
+        title = app.screen.query_one("#dash-title-bands")
+        assert body.scroll_y == 0 and title.region.y >= body.region.y

@@ -131,7 +131,7 @@ class DashboardScreen(BaksoScreen):
             self._draw(self.board)
         await self.query_one("#dash-body").mount_all(widgets)
         if self.focused is None:
-            self.set_focus(self._tables["bands"])
+            self.set_focus(self._tables["bands"], scroll_visible=False)  # (its title stays in view)
 
     async def _mount_below(self) -> None:
         """The tables below the first frame, filled and mounted at once (one layout)."""
