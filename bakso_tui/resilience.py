@@ -181,13 +181,17 @@ class ClaimKeeper:
 
     @work(thread=True, exit_on_error=False, group="release")
     def release_claims(self, left: list[claims.Claim]) -> None:
+        self._release(left)
+        self.post_message(self.Released([claim.submission_id for claim in left]))
+
+    def _release(self, left: list[claims.Claim]) -> None:
+        """Give `left` back to the queue, in one transaction (the rules: on first use)."""
         from bakso_tui.domain import claims
 
         with self.db.write() as session:
             for claim in left:
                 claims.release(session, self.actor, claim.submission_id, claim.token,
                                now=self.now())
-        self.post_message(self.Released([claim.submission_id for claim in left]))
 
     def on_claim_keeper_released(self, message: ClaimKeeper.Released) -> None:
         for submission_id in message.submission_ids:
@@ -206,13 +210,8 @@ class ClaimKeeper:
         done: list[int] = []
 
         def release() -> None:
-            from bakso_tui.domain import claims
-
             try:
-                with self.db.write() as session:
-                    for claim in left.values():
-                        claims.release(session, self.actor, claim.submission_id, claim.token,
-                                       now=self.now())
+                self._release(list(left.values()))
                 done.append(len(left))
             except Exception as exc:  # noqa: BLE001 - ending anyway; the leases will run out
                 self.log.error("claims not released at exit", exc)

@@ -40,12 +40,11 @@ def run_tui(env: CliEnv, login: str | None, *, demo_user: str | None = None,
     requested = login or demo_user
     db = None
     while True:
-        guess = (remembered.recall(url, system_login)
-                 if db is None and requested in (None, system_login) else None)
+        as_system_login = requested in (None, system_login)  # what `bakso tui` opens as
+        guess = remembered.recall(url, system_login) if db is None and as_system_login else None
         # The terminal is asked what it can draw pictures with (for the attachment
         # viewer) while the database is opened and the app imported; only later when
         # a password may be asked for, which would read the answers as typed.
-        as_system_login = requested in (None, system_login)  # what `bakso tui` opens as
         probe = terminal_probe.start() if as_system_login else None
         try:
             if guess is None:
